@@ -1,0 +1,288 @@
+//! `plan-lsp check`: the editor's diagnostics on the command line, for CI.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use ropey::Rope;
+use serde::Serialize;
+
+use crate::convert::{self, Encoding};
+use crate::plan::{self, DocContext, Schema, Severity};
+
+/// How findings are printed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-like, with the offending line.
+    #[default]
+    Human,
+    /// One JSON array; positions are 0-based, columns in UTF-16 units.
+    Json,
+    /// GitHub Actions workflow annotations.
+    Github,
+}
+
+/// One file's findings.
+struct Report {
+    path: PathBuf,
+    rope: Rope,
+    text: Arc<str>,
+    diagnostics: Vec<plan::Diagnostic>,
+}
+
+#[derive(Serialize)]
+struct JsonPosition {
+    line: u32,
+    character: u32,
+}
+
+#[derive(Serialize)]
+struct JsonRange {
+    start: JsonPosition,
+    end: JsonPosition,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    path: String,
+    range: JsonRange,
+    severity: &'static str,
+    code: &'static str,
+    message: &'a str,
+}
+
+/// Runs `check` on `paths` (the current directory when empty).
+#[must_use]
+pub fn check(paths: &[PathBuf], format: Format) -> ExitCode {
+    let schema = Schema::builtin();
+    let mut failed = false;
+    let roots: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let mut files = Vec::new();
+    for root in &roots {
+        match collect(root) {
+            Ok(found) => files.extend(found),
+            Err(message) => {
+                eprintln!("error: {message}");
+                failed = true;
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    let mut checked = 0usize;
+    for (path, explicit) in files {
+        let text = match read(&path) {
+            Ok(text) => text,
+            Err(message) => {
+                eprintln!("error: {message}");
+                failed = true;
+                continue;
+            }
+        };
+        let context = DocContext {
+            file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+        };
+        let analysis = plan::analyze(&text, &schema, &context);
+        if !analysis.is_plan {
+            if explicit {
+                eprintln!(
+                    "note: {}: not a plan (no `-plan.md` name, nor a title and three template sections); skipped",
+                    path.display()
+                );
+            }
+            continue;
+        }
+        checked += 1;
+        reports.push(Report {
+            rope: Rope::from_str(&text),
+            text: Arc::from(text),
+            path,
+            diagnostics: analysis.diagnostics,
+        });
+    }
+    let rendered = match format {
+        Format::Human => human(&reports, checked),
+        Format::Json => json(&reports),
+        Format::Github => github(&reports),
+    };
+    if let Err(error) = io::stdout().lock().write_all(rendered.as_bytes()) {
+        eprintln!("error: cannot write the report: {error}");
+        return ExitCode::from(2);
+    }
+    let errors = reports
+        .iter()
+        .flat_map(|r| &r.diagnostics)
+        .any(|d| d.severity == Severity::Error);
+    if failed {
+        ExitCode::from(2)
+    } else if errors {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// The files to check under `root`, each with whether it was named
+/// explicitly. Directories are walked for `.md` files, honouring ignore
+/// files.
+fn collect(root: &Path) -> Result<Vec<(PathBuf, bool)>, String> {
+    let metadata = std::fs::metadata(root).map_err(|e| format!("{}: {e}", root.display()))?;
+    if !metadata.is_dir() {
+        return Ok(vec![(root.to_path_buf(), true)]);
+    }
+    let mut files = Vec::new();
+    let walker = ignore::WalkBuilder::new(root).require_git(false).build();
+    for entry in walker {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let path = entry.path();
+        let markdown = path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("md"));
+        if markdown && entry.file_type().is_some_and(|t| t.is_file()) {
+            files.push((path.to_path_buf(), false));
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "{}: not valid UTF-8 (invalid byte at offset {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+fn display_path(path: &Path) -> String {
+    let text = path.to_string_lossy();
+    text.strip_prefix("./").unwrap_or(&text).to_owned()
+}
+
+fn human(reports: &[Report], checked: usize) -> String {
+    let mut out = String::new();
+    let (mut errors, mut warnings, mut others) = (0, 0, 0);
+    for report in reports {
+        let path = display_path(&report.path);
+        for d in &report.diagnostics {
+            match d.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+                Severity::Info | Severity::Hint => others += 1,
+            }
+            let (line, column) = convert::position(&report.rope, d.range.start, Encoding::Utf32);
+            let _ = writeln!(out, "{}[{}]: {}", d.severity.as_str(), d.code, d.message);
+            let gutter = (line + 1).to_string().len();
+            let pad = " ".repeat(gutter);
+            let _ = writeln!(out, "{pad}--> {path}:{}:{}", line + 1, column + 1);
+            let line_text = report.rope.line(line as usize).to_string();
+            let line_text = line_text.trim_end_matches(['\n', '\r']);
+            let (end_line, end_column) =
+                convert::position(&report.rope, d.range.end, Encoding::Utf32);
+            let width = if end_line == line {
+                (end_column - column).max(1)
+            } else {
+                (line_text.chars().count() as u32)
+                    .saturating_sub(column)
+                    .max(1)
+            };
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{} | {line_text}", line + 1);
+            let _ = writeln!(
+                out,
+                "{pad} | {}{}\n",
+                " ".repeat(column as usize),
+                "^".repeat(width as usize)
+            );
+        }
+        let _ = &report.text;
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let mut summary = format!(
+        "{}, {}",
+        plural(errors, "error"),
+        plural(warnings, "warning")
+    );
+    if others > 0 {
+        let _ = write!(summary, ", {}", plural(others, "note"));
+    }
+    let _ = writeln!(out, "{summary} in {} checked", plural(checked, "plan"));
+    out
+}
+
+fn json(reports: &[Report]) -> String {
+    let mut items = Vec::new();
+    for report in reports {
+        let path = display_path(&report.path);
+        for d in &report.diagnostics {
+            let (sl, sc) = convert::position(&report.rope, d.range.start, Encoding::Utf16);
+            let (el, ec) = convert::position(&report.rope, d.range.end, Encoding::Utf16);
+            items.push(JsonDiagnostic {
+                path: path.clone(),
+                range: JsonRange {
+                    start: JsonPosition {
+                        line: sl,
+                        character: sc,
+                    },
+                    end: JsonPosition {
+                        line: el,
+                        character: ec,
+                    },
+                },
+                severity: d.severity.as_str(),
+                code: d.code.as_str(),
+                message: &d.message,
+            });
+        }
+    }
+    let mut out = serde_json::to_string_pretty(&items).unwrap_or_else(|_| "[]".to_owned());
+    out.push('\n');
+    out
+}
+
+/// Escapes a workflow command's message or property value.
+fn escape(text: &str, property: bool) -> String {
+    let mut out = text
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    if property {
+        out = out.replace(':', "%3A").replace(',', "%2C");
+    }
+    out
+}
+
+fn github(reports: &[Report]) -> String {
+    let mut out = String::new();
+    for report in reports {
+        let path = escape(&display_path(&report.path), true);
+        for d in &report.diagnostics {
+            let level = match d.severity {
+                Severity::Error => "error",
+                Severity::Warning => "warning",
+                Severity::Info | Severity::Hint => "notice",
+            };
+            let (sl, sc) = convert::position(&report.rope, d.range.start, Encoding::Utf32);
+            let (el, ec) = convert::position(&report.rope, d.range.end, Encoding::Utf32);
+            let _ = writeln!(
+                out,
+                "::{level} file={path},line={},col={},endLine={},endColumn={},title={}::{}",
+                sl + 1,
+                sc + 1,
+                el + 1,
+                ec + 1,
+                escape(&format!("plan-lsp {}", d.code), true),
+                escape(&d.message, false)
+            );
+        }
+    }
+    out
+}

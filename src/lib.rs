@@ -1,0 +1,13 @@
+//! plan-lsp: a language server and checker for markdown implementation plans.
+//!
+//! Modules in reading order: the pure core (`plan`), the bridge to protocol
+//! positions (`convert`), open documents (`document`), the server
+//! (`server`) and the command line (`cli`).
+
+pub mod plan;
+
+pub mod convert;
+pub mod document;
+pub mod server;
+
+pub mod cli;

@@ -1,0 +1,255 @@
+//! The pure analysis core: text in, values with byte ranges out.
+//!
+//! Nothing in this module tree knows about the Language Server Protocol, the
+//! async runtime, ropes, the file system, the clock or logging. Every range is
+//! a UTF-8 byte range into the analysed text (see `TextRange`). The protocol
+//! layer (`crate::convert`) is the only place that turns these into LSP
+//! positions.
+
+pub mod checks;
+pub mod outline;
+pub mod parse;
+pub mod placeholder;
+pub mod template;
+
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+pub use outline::{Fold, FoldKind, Symbol, SymbolKind};
+pub use parse::PlanTree;
+pub use template::Schema;
+
+/// A half-open UTF-8 byte range `start..end` into a document.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TextRange {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl TextRange {
+    #[must_use]
+    pub fn new(start: usize, end: usize) -> Self {
+        debug_assert!(start <= end, "inverted range {start}..{end}");
+        Self {
+            start: start as u32,
+            end: end as u32,
+        }
+    }
+
+    #[must_use]
+    pub fn empty(at: usize) -> Self {
+        Self::new(at, at)
+    }
+
+    #[must_use]
+    pub fn len(self) -> u32 {
+        self.end - self.start
+    }
+
+    #[must_use]
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+
+    #[must_use]
+    pub fn contains(self, offset: u32) -> bool {
+        self.start <= offset && offset < self.end
+    }
+
+    /// Whether `offset` lies inside the range or exactly at its end.
+    #[must_use]
+    pub fn touches(self, offset: u32) -> bool {
+        self.start <= offset && offset <= self.end
+    }
+
+    #[must_use]
+    pub fn as_usize(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+impl fmt::Display for TextRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// How serious a finding is. The order is from most to least severe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Error,
+    Warning,
+    Info,
+    Hint,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
+/// The stable identifier of a rule, shown to users as the diagnostic code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Code {
+    MissingTitle,
+    MissingSection,
+    SectionOrder,
+    UnfilledPlaceholder,
+    MissingField,
+    InvalidValue,
+    StepNumbering,
+    StepWithoutTests,
+    UnclosedFence,
+}
+
+impl Code {
+    pub const ALL: [Code; 9] = [
+        Code::MissingTitle,
+        Code::MissingSection,
+        Code::SectionOrder,
+        Code::UnfilledPlaceholder,
+        Code::MissingField,
+        Code::InvalidValue,
+        Code::StepNumbering,
+        Code::StepWithoutTests,
+        Code::UnclosedFence,
+    ];
+
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::MissingTitle => "missing-title",
+            Code::MissingSection => "missing-section",
+            Code::SectionOrder => "section-order",
+            Code::UnfilledPlaceholder => "unfilled-placeholder",
+            Code::MissingField => "missing-field",
+            Code::InvalidValue => "invalid-value",
+            Code::StepNumbering => "step-numbering",
+            Code::StepWithoutTests => "step-without-tests",
+            Code::UnclosedFence => "unclosed-fence",
+        }
+    }
+
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.into_iter().find(|code| code.as_str() == name)
+    }
+
+    /// The severity a rule has unless configuration says otherwise.
+    #[must_use]
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Code::UnclosedFence => Severity::Error,
+            _ => Severity::Warning,
+        }
+    }
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding, anchored to a focused byte range.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub range: TextRange,
+    pub severity: Severity,
+    pub code: Code,
+    pub message: String,
+}
+
+/// What the analysis needs to know about a document besides its text.
+#[derive(Clone, Debug, Default)]
+pub struct DocContext {
+    /// The file name (last path segment) when the document has one.
+    pub file_name: Option<String>,
+}
+
+impl DocContext {
+    #[must_use]
+    pub fn named(file_name: &str) -> Self {
+        Self {
+            file_name: Some(file_name.to_owned()),
+        }
+    }
+}
+
+/// Everything derived from one version of a document.
+#[derive(Debug)]
+pub struct Analysis {
+    pub tree: PlanTree,
+    pub schema: Arc<Schema>,
+    pub is_plan: bool,
+    pub diagnostics: Vec<Diagnostic>,
+    outline: OnceLock<Vec<Symbol>>,
+}
+
+impl Analysis {
+    /// The hierarchical outline, computed on first use.
+    #[must_use]
+    pub fn outline(&self) -> &[Symbol] {
+        self.outline
+            .get_or_init(|| outline::symbols(&self.tree, &self.schema))
+    }
+
+    /// Folding ranges for sections, steps and code blocks.
+    #[must_use]
+    pub fn folds(&self) -> Vec<Fold> {
+        outline::folds(&self.tree)
+    }
+}
+
+/// Parses and checks `text` against `schema`. Never fails, never panics.
+#[must_use]
+pub fn analyze(text: &str, schema: &Arc<Schema>, ctx: &DocContext) -> Analysis {
+    let tree = parse::parse(text);
+    let is_plan = is_plan(&tree, schema, ctx);
+    let diagnostics = if is_plan {
+        checks::run(text, &tree, schema)
+    } else {
+        Vec::new()
+    };
+    Analysis {
+        tree,
+        schema: Arc::clone(schema),
+        is_plan,
+        diagnostics,
+        outline: OnceLock::new(),
+    }
+}
+
+/// Whether a document should be checked as a plan.
+///
+/// A document is a plan when its file name ends in `-plan.md` or `.plan.md`,
+/// or when it has a title and at least three of the template's sections.
+/// Results and design documents are never plans.
+#[must_use]
+pub fn is_plan(tree: &PlanTree, schema: &Schema, ctx: &DocContext) -> bool {
+    if let Some(name) = ctx.file_name.as_deref() {
+        let name = name.to_ascii_lowercase();
+        if name.ends_with("-results.md") || name.ends_with("-design.md") {
+            return false;
+        }
+        if name.ends_with("-plan.md") || name.ends_with(".plan.md") {
+            return true;
+        }
+    }
+    if tree.title.is_none() {
+        return false;
+    }
+    let known = tree
+        .sections
+        .iter()
+        .filter(|section| schema.section_index(&section.heading.text).is_some())
+        .count();
+    known >= 3
+}

@@ -1,0 +1,478 @@
+//! The template is the schema: a template markdown file in, a `Schema` out.
+//!
+//! - each `##` heading is a section, in template order; a section whose body
+//!   starts with `_(Optional ...)_` is optional;
+//! - `###` headings that repeat with a counter (`### Step 1: [Name]`,
+//!   `### 2. [Prerequisite Name]`) form a repeatable item with a numbering
+//!   rule; bold labels at line start in them are fields, and a field present
+//!   in every instance is expected;
+//! - a table's header row gives its columns, bold first-column keys give
+//!   required rows, and placeholders in cells give value kinds and enums;
+//! - bracketed tokens are placeholders; the ones inside code are remembered
+//!   so that the same tokens left in a plan's code can be found.
+//!
+//! Nothing here knows the default template: any template works.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use super::TextRange;
+use super::parse::{self, PlanTree, Subsection, Table};
+use super::placeholder::{self, PlaceholderKind};
+
+/// The built-in default template, the seed template of the plan family.
+pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/plan-template.md");
+
+/// The expected structure of a plan, derived from a template.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// Where the template came from (`built-in` or a path), for messages.
+    pub origin: String,
+    /// The template's text; skeleton ranges point into it.
+    pub source: Arc<str>,
+    /// The template's title line, when it has one.
+    pub title: Option<TitleSpec>,
+    pub sections: Vec<SectionSpec>,
+    /// Placeholder texts (without brackets) that the template uses inside
+    /// code blocks and inline code.
+    pub code_tokens: BTreeSet<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct TitleSpec {
+    /// The title text as written in the template.
+    pub text: String,
+    pub range: TextRange,
+}
+
+#[derive(Debug, Clone)]
+pub struct SectionSpec {
+    /// The heading text as written in the template.
+    pub name: String,
+    pattern: Pattern,
+    pub optional: bool,
+    /// The section in the template source, heading included.
+    pub skeleton: TextRange,
+    /// The first paragraph of the section, as guidance.
+    pub guidance: String,
+    pub items: Option<ItemSpec>,
+    pub tables: Vec<TableSpec>,
+}
+
+/// A repeatable numbered `###` item such as `Step N` or `N.`.
+#[derive(Debug, Clone)]
+pub struct ItemSpec {
+    /// The word before the number (`Step`), empty for `1.`-style items.
+    pub prefix: String,
+    /// The number of the first instance in the template.
+    pub start: u32,
+    /// The character after the number in the template (`:` or `.`).
+    pub separator: Option<char>,
+    pub fields: Vec<FieldSpec>,
+    /// The fullest instance in the template, used as the skeleton.
+    pub skeleton: TextRange,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldSpec {
+    pub label: String,
+    /// Present in every instance of the template, hence expected.
+    pub expected: bool,
+    /// The template's guidance text after the label.
+    pub guidance: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct TableSpec {
+    pub columns: Vec<ColumnSpec>,
+    /// Rows whose first cell is a bold key (`**Created**`): required.
+    pub rows: Vec<RowSpec>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ColumnSpec {
+    pub name: String,
+    /// Values the template offers in this column.
+    pub values: Vec<String>,
+    /// Whether the values are the only ones allowed (an enum placeholder
+    /// such as `H/M/L`), or merely suggestions (`Create`, `Modify`).
+    pub closed: bool,
+    /// The placeholder text of a closed column (`H/M/L`), itself unfilled.
+    pub placeholder: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct RowSpec {
+    pub key: String,
+    pub kind: PlaceholderKind,
+    pub guidance: String,
+}
+
+/// A heading pattern: literal pieces with placeholder wildcards between.
+#[derive(Debug, Clone)]
+struct Pattern {
+    pieces: Vec<String>,
+    /// Whether the heading had placeholders at all.
+    wild: bool,
+}
+
+impl Pattern {
+    fn new(heading: &str) -> Self {
+        let mut pieces = vec![String::new()];
+        let mut wild = false;
+        let mut rest = heading;
+        while let Some(open) = rest.find('[') {
+            let Some(close) = rest[open..].find(']') else {
+                break;
+            };
+            if let Some(last) = pieces.last_mut() {
+                last.push_str(&rest[..open]);
+            }
+            pieces.push(String::new());
+            wild = true;
+            rest = &rest[open + close + 1..];
+        }
+        if let Some(last) = pieces.last_mut() {
+            last.push_str(rest);
+        }
+        let pieces = pieces.iter().map(|p| normalize(p)).collect();
+        Self { pieces, wild }
+    }
+
+    fn matches(&self, heading: &str) -> bool {
+        let heading = normalize(heading);
+        if !self.wild {
+            return heading == self.pieces[0];
+        }
+        let mut rest = heading.as_str();
+        let last = self.pieces.len() - 1;
+        for (i, piece) in self.pieces.iter().enumerate() {
+            if i == 0 {
+                let Some(after) = rest.strip_prefix(piece.as_str()) else {
+                    return false;
+                };
+                rest = after;
+            } else if i == last {
+                return rest.len() > piece.len() && rest.ends_with(piece.as_str());
+            } else {
+                let Some(at) = rest.get(1..).and_then(|r| r.find(piece.as_str())) else {
+                    return false;
+                };
+                rest = &rest[1 + at + piece.len()..];
+            }
+        }
+        true
+    }
+}
+
+/// Heading text for comparison: lower case, straight quotes, single spaces,
+/// no trailing colon.
+fn normalize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out.trim_end_matches(':')
+        .to_lowercase()
+        .replace(['\u{201c}', '\u{201d}'], "\"")
+        .replace(['\u{2018}', '\u{2019}'], "'")
+}
+
+impl Schema {
+    /// The schema of the built-in default template.
+    #[must_use]
+    pub fn builtin() -> Arc<Schema> {
+        static BUILTIN: std::sync::OnceLock<Arc<Schema>> = std::sync::OnceLock::new();
+        Arc::clone(
+            BUILTIN.get_or_init(|| Arc::new(Schema::from_template(DEFAULT_TEMPLATE, "built-in"))),
+        )
+    }
+
+    /// Derives a schema from a template's markdown. Never fails; a template
+    /// without sections gives a schema that expects nothing.
+    #[must_use]
+    pub fn from_template(text: &str, origin: &str) -> Schema {
+        let tree = parse::parse(text);
+        let title = tree.title.as_ref().map(|t| TitleSpec {
+            text: t.text.clone(),
+            range: t.range,
+        });
+        let sections = tree
+            .sections
+            .iter()
+            .map(|section| section_spec(text, &tree, section))
+            .collect();
+        Schema {
+            origin: origin.to_owned(),
+            source: Arc::from(text),
+            title,
+            sections,
+            code_tokens: code_tokens(text, &tree),
+        }
+    }
+
+    /// The index of the template section that a heading names.
+    #[must_use]
+    pub fn section_index(&self, heading: &str) -> Option<usize> {
+        self.sections
+            .iter()
+            .position(|spec| spec.pattern.matches(heading))
+    }
+
+    /// The template text of a range.
+    #[must_use]
+    pub fn text(&self, range: TextRange) -> &str {
+        &self.source[range.as_usize()]
+    }
+}
+
+fn section_spec(text: &str, tree: &PlanTree, section: &parse::Section) -> SectionSpec {
+    let first = section
+        .body
+        .first_block
+        .map_or("", |range| &text[range.as_usize()]);
+    let optional = first
+        .trim_start_matches(['_', '*'])
+        .trim_start()
+        .to_ascii_lowercase()
+        .starts_with("(optional");
+    let mut tables: Vec<&Table> = section.body.tables.iter().collect();
+    for sub in &section.subsections {
+        tables.extend(sub.body.tables.iter());
+    }
+    SectionSpec {
+        name: section.heading.text.clone(),
+        pattern: Pattern::new(&section.heading.text),
+        optional,
+        skeleton: section.range,
+        guidance: guidance_text(first),
+        items: item_spec(text, tree, &section.subsections),
+        tables: tables.into_iter().map(|t| table_spec(text, t)).collect(),
+    }
+}
+
+/// A paragraph as one line of guidance, without emphasis markers.
+fn guidance_text(paragraph: &str) -> String {
+    if paragraph.starts_with(['|', '`', '#', '-']) {
+        return String::new();
+    }
+    paragraph
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_matches(|c| c == '_' || c == '*')
+        .to_owned()
+}
+
+fn item_spec(text: &str, _tree: &PlanTree, subsections: &[Subsection]) -> Option<ItemSpec> {
+    // Group numbered subsections by their prefix; the largest group of two
+    // or more is the repeatable item.
+    let mut groups: Vec<(String, Vec<&Subsection>)> = Vec::new();
+    for sub in subsections {
+        let Some(counter) = &sub.counter else {
+            continue;
+        };
+        let key = counter.prefix.to_lowercase();
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) => members.push(sub),
+            None => groups.push((key, vec![sub])),
+        }
+    }
+    let (_, members) = groups
+        .into_iter()
+        .filter(|(_, members)| members.len() >= 2)
+        .max_by_key(|(_, members)| members.len())?;
+    let first = members[0].counter.as_ref()?;
+    let start = members
+        .iter()
+        .filter_map(|m| m.counter.as_ref().and_then(|c| c.number))
+        .min()
+        .unwrap_or(1);
+    let instances: Vec<&Subsection> = members
+        .iter()
+        .copied()
+        .filter(|m| !is_elided(text, m))
+        .collect();
+    let mut fields: Vec<FieldSpec> = Vec::new();
+    for instance in &instances {
+        for field in &instance.body.fields {
+            if fields
+                .iter()
+                .any(|f| f.label.eq_ignore_ascii_case(&field.label))
+            {
+                continue;
+            }
+            let count = instances
+                .iter()
+                .filter(|other| {
+                    other
+                        .body
+                        .fields
+                        .iter()
+                        .any(|f| f.label.eq_ignore_ascii_case(&field.label))
+                })
+                .count();
+            fields.push(FieldSpec {
+                label: field.label.clone(),
+                expected: count == instances.len(),
+                guidance: field_guidance(text, &instances, &field.label),
+            });
+        }
+    }
+    let skeleton = instances
+        .iter()
+        .max_by_key(|m| (m.body.fields.len(), std::cmp::Reverse(m.range.start)))
+        .map_or(members[0].range, |m| m.range);
+    Some(ItemSpec {
+        prefix: first.prefix.clone(),
+        start,
+        separator: first.separator,
+        fields,
+        skeleton,
+    })
+}
+
+/// An instance whose body is only `...` stands for "more like the above".
+fn is_elided(text: &str, sub: &Subsection) -> bool {
+    let body_start = sub.heading.range.end as usize;
+    let body = text[body_start..sub.range.end as usize].trim();
+    body.is_empty() || body == "..." || body == "\u{2026}"
+}
+
+/// The text after a field's label in the instance that explains it best:
+/// a lone placeholder (`[Why this task requires it]`) when there is one.
+fn field_guidance(text: &str, instances: &[&Subsection], label: &str) -> String {
+    let mut fallback = String::new();
+    for instance in instances {
+        for field in &instance.body.fields {
+            if !field.label.eq_ignore_ascii_case(label) {
+                continue;
+            }
+            let rest = &text[field.range.end as usize..field.line.end as usize];
+            let after = rest.split_once(':').map_or(rest, |(_, after)| after).trim();
+            if after.is_empty() {
+                continue;
+            }
+            if after.starts_with('[') && after.ends_with(']') && after.len() > 2 {
+                return after[1..after.len() - 1].to_owned();
+            }
+            if fallback.is_empty() {
+                after.clone_into(&mut fallback);
+            }
+        }
+    }
+    fallback
+}
+
+fn table_spec(text: &str, table: &Table) -> TableSpec {
+    let columns = table
+        .header
+        .iter()
+        .enumerate()
+        .map(|(index, header)| column_spec(header.text.clone(), index, table))
+        .collect();
+    let rows = table
+        .rows
+        .iter()
+        .filter(|row| row.first().is_some_and(|cell| cell.bold))
+        .map(|row| {
+            let value = row.get(1).map_or("", |cell| &text[cell.range.as_usize()]);
+            let inner = value.trim().trim_start_matches('[').trim_end_matches(']');
+            RowSpec {
+                key: placeholder::clean_value(&row[0].text),
+                kind: PlaceholderKind::classify(inner),
+                guidance: inner.to_owned(),
+            }
+        })
+        .collect();
+    TableSpec { columns, rows }
+}
+
+fn column_spec(name: String, index: usize, table: &Table) -> ColumnSpec {
+    let cells: Vec<&str> = table
+        .rows
+        .iter()
+        .filter_map(|row| row.get(index).map(|cell| cell.text.as_str()))
+        .collect();
+    // A column is an enum when every row offers the same enum placeholder
+    // (`H/M/L` in each risk row); one enum cell in a column of mixed values
+    // (the Type row of an attribute table) is a row's kind, not a column's.
+    let enums: Vec<Option<Vec<String>>> = cells
+        .iter()
+        .map(|cell| {
+            let inner = cell.trim().trim_start_matches('[').trim_end_matches(']');
+            match PlaceholderKind::classify(inner) {
+                PlaceholderKind::Enum(values) => Some(values),
+                _ => None,
+            }
+        })
+        .collect();
+    if let Some(Some(values)) = enums.first()
+        && enums.iter().all(|e| e.as_ref() == Some(values))
+    {
+        return ColumnSpec {
+            name,
+            values: values.clone(),
+            closed: true,
+            placeholder: Some(cells[0].to_owned()),
+        };
+    }
+    let words = cells.len() >= 2
+        && cells.iter().all(|cell| {
+            !cell.is_empty()
+                && cell.chars().all(char::is_alphabetic)
+                && cell.chars().next().is_some_and(char::is_uppercase)
+        });
+    let mut values: Vec<String> = Vec::new();
+    if words {
+        for cell in cells {
+            if !values.iter().any(|v| v == cell) {
+                values.push(cell.to_owned());
+            }
+        }
+    }
+    ColumnSpec {
+        name,
+        values,
+        closed: false,
+        placeholder: None,
+    }
+}
+
+/// The placeholder tokens the template writes inside code.
+fn code_tokens(text: &str, tree: &PlanTree) -> BTreeSet<String> {
+    let ranges = tree
+        .code_blocks
+        .iter()
+        .map(|block| block.content)
+        .chain(tree.inline_code.iter().copied());
+    let mut tokens = BTreeSet::new();
+    for range in ranges {
+        for token in placeholder::bracket_tokens(text, range) {
+            let inner = &text[token.start as usize + 1..token.end as usize - 1];
+            if inner.chars().any(char::is_alphabetic) && !inner.contains(['"', '\'']) {
+                tokens.insert(inner.to_owned());
+            }
+        }
+    }
+    tokens
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pattern_with_placeholders() {
+        let pattern = Pattern::new("Next Steps After PoC [N]");
+        assert!(pattern.matches("Next Steps After PoC 3"));
+        assert!(!pattern.matches("Next Steps After PoC"));
+        assert!(
+            Pattern::new("What \"Done\" Looks Like")
+                .matches("What \u{201c}Done\u{201d} looks like:")
+        );
+    }
+}

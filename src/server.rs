@@ -1,0 +1,412 @@
+//! The language server: unpack params, take a snapshot, call `plan::*`,
+//! convert, reply.
+//!
+//! Rules kept here (see ARCHITECTURE.md): document changes are applied
+//! synchronously before any `.await`; no lock is held across an `.await`;
+//! diagnostics are published by one task, for the latest version only, or
+//! served by pull when the client offers it (never both); a panic in the
+//! analysis becomes an error response.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::{Error, Result};
+use tower_lsp_server::ls_types::{
+    DiagnosticOptions, DiagnosticServerCapabilities, DidChangeTextDocumentParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentDiagnosticParams,
+    DocumentDiagnosticReport, DocumentDiagnosticReportResult, DocumentSymbolParams,
+    DocumentSymbolResponse, FoldingRange, FoldingRangeParams, FoldingRangeProviderCapability,
+    FullDocumentDiagnosticReport, InitializeParams, InitializeResult, InitializedParams,
+    MessageType, OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, Uri,
+};
+use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tracing::{debug, warn};
+
+use crate::convert::{self, Encoding};
+use crate::document::{Document, Snapshot};
+use crate::plan::{Analysis, DocContext, Schema};
+
+/// Work for the diagnostics publisher.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Job {
+    Analyze(Uri),
+    Clear(Uri),
+}
+
+impl Job {
+    fn uri(&self) -> &Uri {
+        match self {
+            Job::Analyze(uri) | Job::Clear(uri) => uri,
+        }
+    }
+}
+
+/// State shared by the handlers and the publisher.
+#[derive(Debug)]
+struct State {
+    docs: Mutex<HashMap<Uri, Document>>,
+    encoding: RwLock<Encoding>,
+    /// The client pulls diagnostics; the server then never pushes.
+    pull: AtomicBool,
+    schema: Arc<Schema>,
+}
+
+impl State {
+    fn docs(&self) -> MutexGuard<'_, HashMap<Uri, Document>> {
+        self.docs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn encoding(&self) -> Encoding {
+        *self.encoding.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn snapshot(&self, uri: &Uri) -> Option<Snapshot> {
+        self.docs().get(uri).map(Document::snapshot)
+    }
+
+    fn schema_for(&self, _uri: &Uri) -> Arc<Schema> {
+        Arc::clone(&self.schema)
+    }
+
+    /// The analysis of a snapshot, cached on the document when it is still
+    /// at that version. A panic in the analysis becomes an error.
+    fn analysis(&self, uri: &Uri, snapshot: &Snapshot) -> Result<Arc<Analysis>> {
+        if let Some(analysis) = &snapshot.analysis {
+            return Ok(Arc::clone(analysis));
+        }
+        let schema = self.schema_for(uri);
+        let analysis =
+            catch_unwind(AssertUnwindSafe(|| snapshot.analysis(&schema))).map_err(|_| {
+                warn!("the analysis of {} panicked", uri.as_str());
+                Error::internal_error()
+            })?;
+        if let Some(doc) = self.docs().get_mut(uri) {
+            doc.store_analysis(snapshot.version, &snapshot.text, &analysis);
+        }
+        Ok(analysis)
+    }
+}
+
+/// The `LanguageServer` implementation.
+#[derive(Debug)]
+pub struct Backend {
+    client: Client,
+    state: Arc<State>,
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Backend {
+    /// Creates the backend and starts its diagnostics publisher. Must be
+    /// called inside a tokio runtime.
+    #[must_use]
+    pub fn new(client: Client) -> Self {
+        let state = Arc::new(State {
+            docs: Mutex::new(HashMap::new()),
+            encoding: RwLock::new(Encoding::Utf16),
+            pull: AtomicBool::new(false),
+            schema: Schema::builtin(),
+        });
+        let (jobs, rx) = mpsc::unbounded_channel();
+        tokio::spawn(publisher(client.clone(), Arc::clone(&state), rx));
+        Self {
+            client,
+            state,
+            jobs,
+        }
+    }
+
+    fn queue(&self, job: Job) {
+        if self.state.pull.load(Ordering::Relaxed) {
+            return;
+        }
+        if self.jobs.send(job).is_err() {
+            warn!("the diagnostics publisher has stopped");
+        }
+    }
+
+    fn request_analysis(&self, uri: &Uri) -> Result<Option<(Snapshot, Arc<Analysis>)>> {
+        let Some(snapshot) = self.state.snapshot(uri) else {
+            debug!("request for a document that is not open: {}", uri.as_str());
+            return Ok(None);
+        };
+        let analysis = self.state.analysis(uri, &snapshot)?;
+        Ok(Some((snapshot, analysis)))
+    }
+}
+
+/// Publishes diagnostics for queued documents, latest version only.
+async fn publisher(client: Client, state: Arc<State>, mut rx: mpsc::UnboundedReceiver<Job>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while let Ok(job) = rx.try_recv() {
+            batch.push(job);
+        }
+        for (i, job) in batch.iter().enumerate() {
+            // A later job for the same document supersedes this one.
+            if batch[i + 1..].iter().any(|later| later.uri() == job.uri()) {
+                continue;
+            }
+            match job {
+                Job::Clear(uri) => {
+                    client
+                        .publish_diagnostics(uri.clone(), Vec::new(), None)
+                        .await;
+                }
+                Job::Analyze(uri) => publish(&client, &state, uri).await,
+            }
+        }
+    }
+}
+
+async fn publish(client: &Client, state: &State, uri: &Uri) {
+    let Some(snapshot) = state.snapshot(uri) else {
+        return;
+    };
+    let Ok(analysis) = state.analysis(uri, &snapshot) else {
+        return;
+    };
+    let encoding = state.encoding();
+    let diagnostics = analysis
+        .diagnostics
+        .iter()
+        .map(|d| convert::diagnostic(&snapshot.rope, d, encoding))
+        .collect();
+    let latest = state.docs().get(uri).map(|doc| doc.version);
+    if latest != Some(snapshot.version) {
+        return;
+    }
+    client
+        .publish_diagnostics(uri.clone(), diagnostics, Some(snapshot.version))
+        .await;
+}
+
+/// The last path segment of a URI, percent-decoded.
+fn file_name(uri: &Uri) -> Option<String> {
+    let path = uri.path().as_str();
+    let last = path.rsplit('/').next().filter(|s| !s.is_empty())?;
+    let bytes = last.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    Some(String::from_utf8_lossy(&out).into_owned())
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|g| g.position_encodings.as_deref());
+        let encoding = Encoding::negotiate(offered);
+        *self
+            .state
+            .encoding
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = encoding;
+        let pull = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .is_some_and(|t| t.diagnostic.is_some());
+        self.state.pull.store(pull, Ordering::Relaxed);
+        let diagnostic_provider = pull.then(|| {
+            DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                identifier: Some("plan-lsp".to_owned()),
+                inter_file_dependencies: false,
+                workspace_diagnostics: false,
+                ..DiagnosticOptions::default()
+            })
+        });
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(encoding.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
+                diagnostic_provider,
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "plan-lsp".to_owned(),
+                version: Some(env!("CARGO_PKG_VERSION").to_owned()),
+            }),
+            offset_encoding: None,
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        self.client
+            .log_message(MessageType::INFO, "plan-lsp ready")
+            .await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let doc = params.text_document;
+        let context = DocContext {
+            file_name: file_name(&doc.uri),
+        };
+        let document = Document::new(&doc.text, doc.version, context);
+        self.state.docs().insert(doc.uri.clone(), document);
+        self.queue(Job::Analyze(doc.uri));
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        let encoding = self.state.encoding();
+        {
+            let mut docs = self.state.docs();
+            let Some(doc) = docs.get_mut(&uri) else {
+                warn!(
+                    "didChange for a document that is not open: {}",
+                    uri.as_str()
+                );
+                return;
+            };
+            if version <= doc.version {
+                warn!(
+                    "didChange for {} goes from version {} to {version}; applying it anyway",
+                    uri.as_str(),
+                    doc.version
+                );
+            }
+            for change in &params.content_changes {
+                match change.range {
+                    None => doc.replace_all(&change.text),
+                    Some(range) => match convert::from_lsp_range(doc.rope(), range, encoding) {
+                        Ok(bytes) => doc.edit(bytes, &change.text),
+                        Err(convert::InvertedRange) => warn!(
+                            "ignoring a change to {} whose range starts after its end: {range:?}",
+                            uri.as_str()
+                        ),
+                    },
+                }
+            }
+            doc.commit(version);
+        }
+        self.queue(Job::Analyze(uri));
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        if self.state.docs().remove(&uri).is_some() {
+            self.queue(Job::Clear(uri));
+        }
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let Some((snapshot, analysis)) = self.request_analysis(&params.text_document.uri)? else {
+            return Ok(None);
+        };
+        let encoding = self.state.encoding();
+        let symbols = analysis
+            .outline()
+            .iter()
+            .map(|s| convert::symbol(&snapshot.rope, s, encoding))
+            .collect();
+        Ok(Some(DocumentSymbolResponse::Nested(symbols)))
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let Some((snapshot, analysis)) = self.request_analysis(&params.text_document.uri)? else {
+            return Ok(None);
+        };
+        let folds = analysis
+            .folds()
+            .iter()
+            .filter_map(|f| convert::fold(&snapshot.rope, f))
+            .collect();
+        Ok(Some(folds))
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let items = match self.request_analysis(&params.text_document.uri)? {
+            Some((snapshot, analysis)) => {
+                let encoding = self.state.encoding();
+                analysis
+                    .diagnostics
+                    .iter()
+                    .map(|d| convert::diagnostic(&snapshot.rope, d, encoding))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: None,
+                    items,
+                },
+            }),
+        ))
+    }
+}
+
+/// Builds the service for a transport; used by `run_stdio` and tests.
+#[must_use]
+pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
+    LspService::new(Backend::new)
+}
+
+/// Serves LSP on stdin/stdout until the client says `exit`.
+#[must_use]
+pub fn run_stdio() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    runtime.block_on(async {
+        let (service, socket) = service();
+        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+            .serve(service)
+            .await;
+    });
+    // The blocking stdin reader may still wait for input; do not wait for it.
+    runtime.shutdown_timeout(std::time::Duration::from_millis(50));
+    ExitCode::SUCCESS
+}
