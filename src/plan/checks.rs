@@ -54,15 +54,21 @@ fn unclosed_fence(text: &str, tree: &PlanTree, out: &mut Vec<Diagnostic>) {
         .find(['\n', '\r'])
         .map_or(block.range.end as usize, |i| start + i);
     let opening = text[start..line_end].trim_start_matches([' ', '\t', '>']);
-    let fence: String = opening
-        .chars()
-        .take_while(|c| matches!(c, '`' | '~'))
-        .collect();
+    let fence_char = opening.chars().next().unwrap_or('`');
+    let count = opening.chars().take_while(|&c| c == fence_char).count();
+    let fence = format!(
+        "{count} {}",
+        if fence_char == '~' {
+            "tildes"
+        } else {
+            "backticks"
+        }
+    );
     out.push(diag(
         TextRange::new(start, line_end),
         Code::UnclosedFence,
         format!(
-            "This code block is never closed: add a closing `{fence}` line; everything after it reads as code"
+            "This code block is never closed: add a closing fence line ({fence}); everything after it reads as code"
         ),
     ));
 }
@@ -112,26 +118,20 @@ fn section_order(
             continue;
         }
         let section = &tree.sections[pos];
-        let next = known[k + 1..]
-            .iter()
-            .zip(&keep[k + 1..])
-            .find(|(_, kept)| **kept)
-            .map(|((_, i), _)| *i)
-            .filter(|&i| i > index);
-        let where_ = match next {
+        // Place it relative to the sections that are in order.
+        let kept = || {
+            known
+                .iter()
+                .zip(&keep)
+                .filter(|(_, kept)| **kept)
+                .map(|((_, i), _)| *i)
+        };
+        let where_ = match kept().filter(|&i| i > index).min() {
             Some(i) => format!("before `## {}`", schema.sections[i].name),
-            None => {
-                let prev = known[..k]
-                    .iter()
-                    .zip(&keep[..k])
-                    .rev()
-                    .find(|(_, kept)| **kept)
-                    .map(|((_, i), _)| *i);
-                match prev {
-                    Some(i) => format!("after `## {}`", schema.sections[i].name),
-                    None => "earlier".to_owned(),
-                }
-            }
+            None => match kept().filter(|&i| i < index).max() {
+                Some(i) => format!("after `## {}`", schema.sections[i].name),
+                None => "elsewhere".to_owned(),
+            },
         };
         out.push(diag(
             section.heading.range,
@@ -188,15 +188,9 @@ fn missing_sections(
         if spec.optional || matched.contains(&Some(index)) {
             continue;
         }
-        let after = schema.sections[..index]
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|(i, _)| matched.contains(&Some(*i)))
-            .map(|(_, s)| s.name.as_str());
-        let place = match after {
-            Some(name) => format!("the template puts it after `## {name}`"),
-            None => "the template puts it first".to_owned(),
+        let place = match index.checked_sub(1).map(|i| &schema.sections[i]) {
+            Some(previous) => format!("in the template it follows `## {}`", previous.name),
+            None => "in the template it comes first".to_owned(),
         };
         out.push(diag(
             anchor,
