@@ -1,0 +1,176 @@
+//! `plan-lsp check` through the real binary: formats and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn plan_lsp(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_plan-lsp"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run plan-lsp")
+}
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+/// A fresh scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("plan-lsp-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn human_format_names_file_line_column_code_and_message() {
+    let output = plan_lsp(&["check", "examples/"], root());
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(
+        text.contains(
+            "warning[step-numbering]: Numbering skips from Step 1 to Step 3; expected Step 2"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("--> examples/demo-plan.md:83:10"), "{text}");
+    assert!(text.contains("83 | ### Step 3: Search Command"), "{text}");
+    assert!(text.contains("warning[unfilled-placeholder]"), "{text}");
+    assert!(text.trim_end().ends_with("in 1 plan checked"), "{text}");
+}
+
+#[test]
+fn json_format_is_one_array_with_utf16_positions() {
+    let output = plan_lsp(
+        &["check", "--format", "json", "tests/fixtures/emoji-plan.md"],
+        root(),
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let items = value.as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    let item = &items[0];
+    assert_eq!(item["path"], "tests/fixtures/emoji-plan.md");
+    assert_eq!(item["code"], "unfilled-placeholder");
+    assert_eq!(item["severity"], "warning");
+    // `| **Name** | Search Index 🔍 with ` is 34 UTF-16 units (🔍 counts 2).
+    assert_eq!(
+        item["range"]["start"],
+        serde_json::json!({ "line": 9, "character": 34 })
+    );
+    assert_eq!(
+        item["range"]["end"],
+        serde_json::json!({ "line": 9, "character": 41 })
+    );
+}
+
+#[test]
+fn error_level_findings_exit_1_and_github_format_annotates() {
+    let output = plan_lsp(
+        &[
+            "check",
+            "--format",
+            "github",
+            "tests/fixtures/broken-plan.md",
+        ],
+        root(),
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(
+        text.lines().any(|l| l
+            .starts_with("::error file=tests/fixtures/broken-plan.md,line=76,col=1,")
+            && l.contains("title=plan-lsp unclosed-fence::")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("::warning ") || l.starts_with("::error ")),
+        "{text}"
+    );
+}
+
+#[test]
+fn unreadable_files_exit_2_and_the_rest_is_still_checked() {
+    let dir = scratch("unreadable");
+    std::fs::write(dir.join("bad-plan.md"), b"# Bad \xff Plan\n").unwrap();
+    std::fs::copy(
+        root().join("tests/fixtures/broken-plan.md"),
+        dir.join("broken-plan.md"),
+    )
+    .unwrap();
+    let output = plan_lsp(
+        &["check", "missing-plan.md", "bad-plan.md", "broken-plan.md"],
+        &dir,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("missing-plan.md"), "{err}");
+    assert!(err.contains("bad-plan.md: not valid UTF-8"), "{err}");
+    assert!(stdout(&output).contains("error[unclosed-fence]"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn directories_are_walked_for_plans_honouring_gitignore() {
+    let dir = scratch("walk");
+    std::fs::create_dir_all(dir.join("docs/old")).unwrap();
+    std::fs::write(dir.join(".gitignore"), "docs/old/\n").unwrap();
+    std::fs::copy(
+        root().join("examples/demo-plan.md"),
+        dir.join("docs/a-plan.md"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root().join("examples/demo-plan.md"),
+        dir.join("docs/old/b-plan.md"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("README.md"), "# Readme\n\n[not a placeholder]\n").unwrap();
+    std::fs::write(dir.join("docs/a-results.md"), "# Results\n\n## Overview\n").unwrap();
+    let output = plan_lsp(&["check", "--format", "json"], &dir);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let paths: std::collections::BTreeSet<&str> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        paths.into_iter().collect::<Vec<_>>(),
+        vec!["docs/a-plan.md"]
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_named_file_that_is_not_a_plan_is_skipped_with_a_note() {
+    let dir = scratch("notplan");
+    std::fs::write(dir.join("README.md"), "# Readme\n\nHello [world].\n").unwrap();
+    let output = plan_lsp(&["check", "README.md"], &dir);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("README.md: not a plan"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("0 errors, 0 warnings in 0 plans checked"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let output = plan_lsp(&["check", "--format", "xml"], root());
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("xml"));
+}
