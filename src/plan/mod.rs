@@ -6,10 +6,14 @@
 //! layer (`crate::convert`) is the only place that turns these into LSP
 //! positions.
 
+pub mod actions;
 pub mod checks;
+pub mod complete;
+pub mod hover;
 pub mod outline;
 pub mod parse;
 pub mod placeholder;
+pub mod skeleton;
 pub mod template;
 
 use std::fmt;
@@ -165,6 +169,54 @@ pub struct Diagnostic {
     pub severity: Severity,
     pub code: Code,
     pub message: String,
+}
+
+/// A replacement of `range` with `new_text`: the core's form of an edit.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TextEdit {
+    pub range: TextRange,
+    pub new_text: String,
+}
+
+impl TextEdit {
+    #[must_use]
+    pub fn replace(range: TextRange, new_text: impl Into<String>) -> Self {
+        Self {
+            range,
+            new_text: new_text.into(),
+        }
+    }
+
+    #[must_use]
+    pub fn insert(at: u32, new_text: impl Into<String>) -> Self {
+        Self::replace(TextRange { start: at, end: at }, new_text)
+    }
+}
+
+/// Applies non-overlapping `edits` to `text`. Edits are sorted first; an edit
+/// that overlaps an earlier one, or lies outside the text or off a character
+/// boundary, is skipped.
+#[must_use]
+pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
+    let mut sorted: Vec<&TextEdit> = edits.iter().collect();
+    sorted.sort_by_key(|e| (e.range.start, e.range.end));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0usize;
+    for edit in sorted {
+        let (start, end) = (edit.range.start as usize, edit.range.end as usize);
+        if start < at
+            || end > text.len()
+            || !text.is_char_boundary(start)
+            || !text.is_char_boundary(end)
+        {
+            continue;
+        }
+        out.push_str(&text[at..start]);
+        out.push_str(&edit.new_text);
+        at = end;
+    }
+    out.push_str(&text[at..]);
+    out
 }
 
 /// What the analysis needs to know about a document besides its text.

@@ -1,0 +1,395 @@
+//! Hover: the template's guidance for what is under the cursor.
+//!
+//! On a placeholder: what kind of value it wants (and the template's
+//! guidance for its table row); on a section heading: the template's first
+//! paragraph for it and whether it is optional; on an item heading: its
+//! checklist progress and the fields the template expects; on a field label
+//! or a table row key: the template's text for it.
+
+use std::fmt::Write as _;
+
+use super::parse::{Section, Subsection, Table};
+use super::placeholder::{self, PlaceholderKind};
+use super::template::{ItemSpec, Schema, SectionSpec};
+use super::{Analysis, Code, TextRange, checks, complete};
+
+/// Markdown to show for `range`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HoverInfo {
+    pub range: TextRange,
+    pub markdown: String,
+}
+
+/// The hover at byte `offset`, if there is anything to say.
+#[must_use]
+pub fn hover(text: &str, analysis: &Analysis, offset: u32) -> Option<HoverInfo> {
+    if !analysis.is_plan {
+        return None;
+    }
+    let schema = &analysis.schema;
+    let section = analysis
+        .tree
+        .sections
+        .iter()
+        .rev()
+        .find(|s| s.heading.range.start <= offset)?;
+    let spec = schema
+        .section_index(&section.heading.text)
+        .map(|i| &schema.sections[i]);
+    if let Some(info) = placeholder_hover(text, analysis, section, spec, offset) {
+        return Some(info);
+    }
+    if section.heading.range.touches(offset) {
+        return spec.map(|spec| section_hover(section, spec));
+    }
+    let spec = spec?;
+    if let Some(info) = table_hover(section, spec, offset) {
+        return Some(info);
+    }
+    let items = spec.items.as_ref()?;
+    let sub = section
+        .subsections
+        .iter()
+        .find(|s| s.range.touches(offset))?;
+    if sub.heading.range.touches(offset) {
+        return Some(item_hover(sub, items));
+    }
+    let field = sub.body.fields.iter().find(|f| f.range.touches(offset))?;
+    let field_spec = items
+        .fields
+        .iter()
+        .find(|f| f.label.eq_ignore_ascii_case(&field.label))?;
+    let mut markdown = format!("**{}**", field_spec.label);
+    if !field_spec.guidance.is_empty() {
+        let _ = write!(markdown, ": {}", field_spec.guidance);
+    }
+    let _ = write!(
+        markdown,
+        "\n\n{} field of every {} in the template.",
+        if field_spec.expected {
+            "An expected"
+        } else {
+            "An optional"
+        },
+        item_word(items)
+    );
+    Some(HoverInfo {
+        range: field.range,
+        markdown,
+    })
+}
+
+fn item_word(items: &ItemSpec) -> String {
+    if items.prefix.is_empty() {
+        "numbered item".to_owned()
+    } else {
+        items.prefix.to_lowercase()
+    }
+}
+
+fn section_hover(section: &Section, spec: &SectionSpec) -> HoverInfo {
+    let mut markdown = format!("**## {}**", spec.name);
+    markdown.push_str(if spec.optional {
+        " (optional template section)"
+    } else {
+        " (template section)"
+    });
+    if !spec.guidance.is_empty() {
+        let _ = write!(markdown, "\n\n{}", spec.guidance);
+    }
+    if let Some(items) = &spec.items {
+        let count = checks::items(section, items).count();
+        let fields: Vec<String> = items
+            .fields
+            .iter()
+            .filter(|f| f.expected)
+            .map(|f| format!("`{}`", f.label))
+            .collect();
+        let _ = write!(
+            markdown,
+            "\n\n{count} {} here; each has {}.",
+            item_word(items),
+            fields.join(", ")
+        );
+    }
+    if let Some(table) = spec.tables.first() {
+        let columns: Vec<&str> = table.columns.iter().map(|c| c.name.trim()).collect();
+        let _ = write!(markdown, "\n\nTable columns: {}.", columns.join(" | "));
+    }
+    HoverInfo {
+        range: section.heading.range,
+        markdown,
+    }
+}
+
+fn item_hover(sub: &Subsection, items: &ItemSpec) -> HoverInfo {
+    let mut markdown = format!("**{}**", sub.heading.text);
+    if !sub.body.tasks.is_empty() {
+        let done = sub.body.tasks.iter().filter(|t| t.checked).count();
+        let _ = write!(
+            markdown,
+            "\n\nChecklist: {done}/{} done",
+            sub.body.tasks.len()
+        );
+    }
+    let mut lines = Vec::new();
+    for field in &items.fields {
+        let present = sub
+            .body
+            .fields
+            .iter()
+            .any(|f| f.label.eq_ignore_ascii_case(&field.label));
+        let mark = if present { "x" } else { " " };
+        let need = if field.expected { "" } else { " (optional)" };
+        lines.push(format!("- [{mark}] `{}`{need}", field.label));
+    }
+    if !lines.is_empty() {
+        let _ = write!(markdown, "\n\nTemplate fields:\n{}", lines.join("\n"));
+    }
+    if !complete::has_tests(sub)
+        && items
+            .fields
+            .iter()
+            .any(|f| crate::plan::skeleton::is_tests_label(&f.label))
+    {
+        markdown.push_str("\n\nNo Tests block yet.");
+    }
+    HoverInfo {
+        range: sub.heading.range,
+        markdown,
+    }
+}
+
+fn tables(section: &Section) -> impl Iterator<Item = &Table> {
+    section.body.tables.iter().chain(
+        section
+            .subsections
+            .iter()
+            .flat_map(|s| s.body.tables.iter()),
+    )
+}
+
+/// A row key (`**Proves**`) or a cell of a closed column (`Likelihood`).
+fn table_hover(section: &Section, spec: &SectionSpec, offset: u32) -> Option<HoverInfo> {
+    let table = tables(section).find(|t| t.range.touches(offset))?;
+    let table_spec = complete::table_spec(spec, table)?;
+    for row in &table.rows {
+        let Some(column) = row.iter().position(|c| c.range.touches(offset)) else {
+            continue;
+        };
+        let cell = &row[column];
+        if column == 0 {
+            let key = placeholder::clean_value(&row[0].text);
+            let row_spec = table_spec
+                .rows
+                .iter()
+                .find(|r| r.key.eq_ignore_ascii_case(&key))?;
+            let mut markdown = format!("**{}**", row_spec.key);
+            if !row_spec.guidance.is_empty() {
+                let _ = write!(markdown, ": {}", row_spec.guidance);
+            }
+            if row_spec.kind != PlaceholderKind::Text {
+                let _ = write!(markdown, "\n\nValue: {}.", row_spec.kind.describe());
+            }
+            return Some(HoverInfo {
+                range: cell.range,
+                markdown,
+            });
+        }
+        let header = table.header.get(column)?.text.trim().to_owned();
+        let col = table_spec
+            .columns
+            .iter()
+            .find(|c| c.name.trim().eq_ignore_ascii_case(&header) && !c.values.is_empty())?;
+        let markdown = format!(
+            "**{header}**: {} {}.",
+            if col.closed { "one of" } else { "for example" },
+            col.values.join(", ")
+        );
+        return Some(HoverInfo {
+            range: cell.range,
+            markdown,
+        });
+    }
+    None
+}
+
+fn placeholder_hover(
+    text: &str,
+    analysis: &Analysis,
+    section: &Section,
+    spec: Option<&SectionSpec>,
+    offset: u32,
+) -> Option<HoverInfo> {
+    let d = analysis
+        .diagnostics
+        .iter()
+        .find(|d| d.code == Code::UnfilledPlaceholder && d.range.touches(offset))?;
+    let written = &text[d.range.as_usize()];
+    let inner = written
+        .strip_prefix('[')
+        .and_then(|w| w.strip_suffix(']'))
+        .unwrap_or(written);
+    let kind = PlaceholderKind::classify(inner);
+    let mut markdown = format!(
+        "**Placeholder** `{written}`: replace it with {}.",
+        kind.describe()
+    );
+    if let Some(guidance) = spec.and_then(|s| row_guidance(&analysis.schema, s, section, d.range)) {
+        let _ = write!(markdown, "\n\n{guidance}");
+    }
+    Some(HoverInfo {
+        range: d.range,
+        markdown,
+    })
+}
+
+/// The template's guidance for the table row a range lies in.
+fn row_guidance(
+    _schema: &Schema,
+    spec: &SectionSpec,
+    section: &Section,
+    range: TextRange,
+) -> Option<String> {
+    let table = tables(section).find(|t| t.range.touches(range.start))?;
+    let table_spec = complete::table_spec(spec, table)?;
+    let row = table
+        .rows
+        .iter()
+        .find(|row| row.iter().any(|c| c.range.touches(range.start)))?;
+    let key = placeholder::clean_value(&row.first()?.text);
+    let row_spec = table_spec
+        .rows
+        .iter()
+        .find(|r| r.key.eq_ignore_ascii_case(&key))?;
+    (!row_spec.guidance.is_empty()).then(|| format!("{}: {}", row_spec.key, row_spec.guidance))
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::needless_raw_string_hashes,
+    reason = "expect-test writes its snapshots as r#\"...\"# literals"
+)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+    use crate::plan::{DocContext, Schema, analyze};
+
+    fn check(fixture: &str, expect: &Expect) {
+        let offset = fixture.find("$0").expect("fixture has a $0 cursor");
+        let text = fixture.replace("$0", "");
+        let analysis = analyze(&text, &Schema::builtin(), &DocContext::named("x-plan.md"));
+        let out = match hover(&text, &analysis, offset as u32) {
+            Some(info) => format!("<{}>\n{}\n", &text[info.range.as_usize()], info.markdown),
+            None => "(none)\n".to_owned(),
+        };
+        expect.assert_eq(&out);
+    }
+
+    const PLAN: &str = "# X Plan
+
+## Overview
+
+| Attribute | Value |
+|-----------|-------|
+| **Created** | [YYYY-MM-DDTHH:MM:SS-TZ] |
+| **Proves** | It works |
+
+## Prerequisites
+
+### 1. Tools
+
+**Why Needed**: Because
+
+## Implementation Steps
+
+### Step 1: Parse
+
+**Goal**: Parse
+
+- [x] one
+- [ ] two
+
+**Code**:
+```python
+x = 1
+```
+";
+
+    fn at(marker: &str) -> String {
+        PLAN.replacen(marker, &format!("{}$0{}", &marker[..2], &marker[2..]), 1)
+    }
+
+    #[test]
+    fn row_key_guidance() {
+        check(
+            &at("**Proves**"),
+            &expect![[r#"
+                <**Proves**>
+                **Proves**: One sentence: what hypothesis this validates
+            "#]],
+        );
+    }
+
+    #[test]
+    fn placeholder_kind_and_row() {
+        check(
+            &at("[YYYY"),
+            &expect![[r#"
+                <[YYYY-MM-DDTHH:MM:SS-TZ]>
+                **Placeholder** `[YYYY-MM-DDTHH:MM:SS-TZ]`: replace it with an ISO-8601 timestamp.
+
+                Created: YYYY-MM-DDTHH:MM:SS-TZ
+            "#]],
+        );
+    }
+
+    #[test]
+    fn field_label_guidance() {
+        check(
+            &at("**Why Needed**"),
+            &expect![[r#"
+                <**Why Needed**>
+                **Why Needed**: Why this task requires it
+
+                An optional field of every numbered item in the template.
+            "#]],
+        );
+    }
+
+    #[test]
+    fn step_progress() {
+        check(
+            &at("### Step 1"),
+            &expect![[r#"
+                <### Step 1: Parse>
+                **Step 1: Parse**
+
+                Checklist: 1/2 done
+
+                Template fields:
+                - [x] `Goal`
+                - [x] `Code` (optional)
+                - [ ] `Verification`
+                - [ ] `Output`
+                - [ ] `Tests` (optional)
+
+                No Tests block yet.
+            "#]],
+        );
+    }
+
+    #[test]
+    fn section_heading() {
+        check(
+            &at("## Overview"),
+            &expect![[r#"
+                <## Overview>
+                **## Overview** (template section)
+
+                Table columns: Attribute | Value.
+            "#]],
+        );
+    }
+}
