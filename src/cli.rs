@@ -56,6 +56,14 @@ struct JsonDiagnostic<'a> {
 /// Runs `check` on `paths` (the current directory when empty).
 #[must_use]
 pub fn check(paths: &[PathBuf], format: Format) -> ExitCode {
+    check_with(paths, format, false)
+}
+
+/// Runs `check`; with `fix`, first applies the fixes `source.fixAll` would
+/// (the safe ones) to each plan, writing it atomically, then reports what
+/// remains.
+#[must_use]
+pub fn check_with(paths: &[PathBuf], format: Format, fix: bool) -> ExitCode {
     let schema = Schema::builtin();
     let mut failed = false;
     let roots: Vec<PathBuf> = if paths.is_empty() {
@@ -98,6 +106,19 @@ pub fn check(paths: &[PathBuf], format: Format) -> ExitCode {
             continue;
         }
         checked += 1;
+        let (text, analysis) = if fix {
+            match apply_fixes(&path, &text, &analysis, &schema, &context) {
+                Ok(Some(fixed)) => fixed,
+                Ok(None) => (text, analysis),
+                Err(message) => {
+                    eprintln!("error: {message}");
+                    failed = true;
+                    (text, analysis)
+                }
+            }
+        } else {
+            (text, analysis)
+        };
         reports.push(Report {
             rope: Rope::from_str(&text),
             text: Arc::from(text),
@@ -125,6 +146,67 @@ pub fn check(paths: &[PathBuf], format: Format) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Applies the safe fixes to one plan and writes it back atomically.
+/// Returns the new text and its analysis, `None` when nothing needed a fix,
+/// or an error (the file is then untouched).
+fn apply_fixes(
+    path: &Path,
+    text: &str,
+    analysis: &plan::Analysis,
+    schema: &Arc<Schema>,
+    context: &DocContext,
+) -> Result<Option<(String, plan::Analysis)>, String> {
+    let ctx = plan::actions::FixContext {
+        now: crate::server::now(),
+        file_name: context.file_name.clone(),
+    };
+    let edits = plan::actions::fix_all(text, analysis, &ctx);
+    if edits.is_empty() {
+        return Ok(None);
+    }
+    let fixed = plan::apply_edits(text, &edits);
+    if let Err(error) = write_atomically(path, &fixed) {
+        return Err(format!(
+            "{}: cannot write the fixes: {error}",
+            path.display()
+        ));
+    }
+    eprintln!(
+        "fixed: {}: {} edit{}",
+        display_path(path),
+        edits.len(),
+        if edits.len() == 1 { "" } else { "s" }
+    );
+    let analysis = plan::analyze(&fixed, schema, context);
+    Ok(Some((fixed, analysis)))
+}
+
+/// Writes `text` to a temporary file next to `path` and renames it over
+/// `path`, so that a failure leaves the original untouched.
+fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let name = path
+        .file_name()
+        .map_or_else(|| "plan".into(), |n| n.to_string_lossy().into_owned());
+    let temp = dir.join(format!(".{name}.plan-lsp-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut file = std::fs::File::create(&temp)?;
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        if let Ok(metadata) = std::fs::metadata(path) {
+            std::fs::set_permissions(&temp, metadata.permissions())?;
+        }
+        std::fs::rename(&temp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    result
 }
 
 /// The files to check under `root`, each with whether it was named

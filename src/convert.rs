@@ -213,3 +213,106 @@ pub fn fold(rope: &Rope, fold: &plan::Fold) -> Option<lsp::FoldingRange> {
         ..lsp::FoldingRange::default()
     })
 }
+
+#[must_use]
+pub fn text_edit(rope: &Rope, edit: &plan::TextEdit, encoding: Encoding) -> lsp::TextEdit {
+    lsp::TextEdit {
+        range: to_lsp_range(rope, edit.range, encoding),
+        new_text: edit.new_text.clone(),
+    }
+}
+
+fn completion_kind(kind: plan::complete::CompletionKind) -> lsp::CompletionItemKind {
+    match kind {
+        plan::complete::CompletionKind::Section => lsp::CompletionItemKind::MODULE,
+        plan::complete::CompletionKind::Item | plan::complete::CompletionKind::Block => {
+            lsp::CompletionItemKind::SNIPPET
+        }
+        plan::complete::CompletionKind::Value => lsp::CompletionItemKind::ENUM_MEMBER,
+    }
+}
+
+#[must_use]
+pub fn completion_item(
+    rope: &Rope,
+    item: &plan::complete::CompletionItem,
+    encoding: Encoding,
+) -> lsp::CompletionItem {
+    lsp::CompletionItem {
+        label: item.label.clone(),
+        kind: Some(completion_kind(item.kind)),
+        detail: item.detail.clone(),
+        documentation: item.documentation.clone().map(|value| {
+            lsp::Documentation::MarkupContent(lsp::MarkupContent {
+                kind: lsp::MarkupKind::Markdown,
+                value,
+            })
+        }),
+        preselect: item.preselect.then_some(true),
+        sort_text: Some(item.sort_text.clone()),
+        filter_text: Some(item.filter_text.clone()),
+        insert_text_format: Some(if item.snippet {
+            lsp::InsertTextFormat::SNIPPET
+        } else {
+            lsp::InsertTextFormat::PLAIN_TEXT
+        }),
+        text_edit: Some(lsp::CompletionTextEdit::Edit(text_edit(
+            rope, &item.edit, encoding,
+        ))),
+        ..lsp::CompletionItem::default()
+    }
+}
+
+/// The LSP kind of a core action kind.
+#[must_use]
+pub fn action_kind(kind: plan::actions::ActionKind) -> lsp::CodeActionKind {
+    match kind {
+        plan::actions::ActionKind::QuickFix => lsp::CodeActionKind::QUICKFIX,
+        plan::actions::ActionKind::RefactorRewrite => lsp::CodeActionKind::REFACTOR_REWRITE,
+        plan::actions::ActionKind::Source => lsp::CodeActionKind::SOURCE,
+        plan::actions::ActionKind::SourceFixAll => {
+            lsp::CodeActionKind::new("source.fixAll.plan-lsp")
+        }
+    }
+}
+
+/// A code action editing the document `uri`; `fixed` is the diagnostic it
+/// resolves, when it resolves one.
+#[must_use]
+pub fn code_action(
+    rope: &Rope,
+    uri: &lsp::Uri,
+    action: &plan::actions::Action,
+    fixed: Option<&plan::Diagnostic>,
+    encoding: Encoding,
+) -> lsp::CodeAction {
+    let edits = action
+        .edits
+        .iter()
+        .map(|e| text_edit(rope, e, encoding))
+        .collect();
+    let mut changes = std::collections::HashMap::new();
+    changes.insert(uri.clone(), edits);
+    lsp::CodeAction {
+        title: action.title.clone(),
+        kind: Some(action_kind(action.kind)),
+        diagnostics: fixed.map(|d| vec![diagnostic(rope, d, encoding)]),
+        edit: Some(lsp::WorkspaceEdit {
+            changes: Some(changes),
+            ..lsp::WorkspaceEdit::default()
+        }),
+        is_preferred: action.preferred.then_some(true),
+        ..lsp::CodeAction::default()
+    }
+}
+
+#[must_use]
+pub fn hover(rope: &Rope, info: &plan::hover::HoverInfo, encoding: Encoding) -> lsp::Hover {
+    lsp::Hover {
+        contents: lsp::HoverContents::Markup(lsp::MarkupContent {
+            kind: lsp::MarkupKind::Markdown,
+            value: info.markdown.clone(),
+        }),
+        range: Some(to_lsp_range(rope, info.range, encoding)),
+    }
+}

@@ -29,6 +29,10 @@ enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Apply the safe fixes (those of `source.fixAll`) and write the
+        /// files back atomically, then report what remains.
+        #[arg(long)]
+        fix: bool,
     },
 }
 
@@ -37,7 +41,7 @@ fn main() -> ExitCode {
     init_logging();
     match cli.command {
         None | Some(Command::Serve) => plan_lsp::server::run_stdio(),
-        Some(Command::Check { paths, format }) => cli::check(&paths, format),
+        Some(Command::Check { paths, format, fix }) => cli::check_with(&paths, format, fix),
     }
 }
 

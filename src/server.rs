@@ -16,12 +16,15 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
-    DiagnosticOptions, DiagnosticServerCapabilities, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DocumentDiagnosticParams,
-    DocumentDiagnosticReport, DocumentDiagnosticReportResult, DocumentSymbolParams,
-    DocumentSymbolResponse, FoldingRange, FoldingRangeParams, FoldingRangeProviderCapability,
-    FullDocumentDiagnosticReport, InitializeParams, InitializeResult, InitializedParams,
-    MessageType, OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
+    CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
+    CodeActionProviderCapability, CodeActionResponse, CompletionOptions, CompletionParams,
+    CompletionResponse, DiagnosticOptions, DiagnosticServerCapabilities,
+    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportResult,
+    DocumentSymbolParams, DocumentSymbolResponse, FoldingRange, FoldingRangeParams,
+    FoldingRangeProviderCapability, FullDocumentDiagnosticReport, Hover, HoverParams,
+    HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams, MessageType,
+    OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, Uri,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
@@ -29,7 +32,8 @@ use tracing::{debug, warn};
 
 use crate::convert::{self, Encoding};
 use crate::document::{Document, Snapshot};
-use crate::plan::{Analysis, DocContext, Schema};
+use crate::plan::actions::{self, FixContext};
+use crate::plan::{self, Analysis, DocContext, Schema, TextRange};
 
 /// Work for the diagnostics publisher.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +57,8 @@ struct State {
     encoding: RwLock<Encoding>,
     /// The client pulls diagnostics; the server then never pushes.
     pull: AtomicBool,
+    /// The client accepts snippet syntax in completions.
+    snippets: AtomicBool,
     schema: Arc<Schema>,
 }
 
@@ -109,6 +115,7 @@ impl Backend {
             docs: Mutex::new(HashMap::new()),
             encoding: RwLock::new(Encoding::Utf16),
             pull: AtomicBool::new(false),
+            snippets: AtomicBool::new(false),
             schema: Schema::builtin(),
         });
         let (jobs, rx) = mpsc::unbounded_channel();
@@ -231,6 +238,15 @@ impl LanguageServer for Backend {
             .as_ref()
             .is_some_and(|t| t.diagnostic.is_some());
         self.state.pull.store(pull, Ordering::Relaxed);
+        let snippets = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|t| t.completion.as_ref())
+            .and_then(|c| c.completion_item.as_ref())
+            .and_then(|i| i.snippet_support)
+            .unwrap_or(false);
+        self.state.snippets.store(snippets, Ordering::Relaxed);
         let diagnostic_provider = pull.then(|| {
             DiagnosticServerCapabilities::Options(DiagnosticOptions {
                 identifier: Some("plan-lsp".to_owned()),
@@ -252,6 +268,22 @@ impl LanguageServer for Backend {
                 document_symbol_provider: Some(OneOf::Left(true)),
                 folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
                 diagnostic_provider,
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec!["#".into(), " ".into(), "|".into()]),
+                    ..CompletionOptions::default()
+                }),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![
+                            CodeActionKind::QUICKFIX,
+                            CodeActionKind::REFACTOR_REWRITE,
+                            CodeActionKind::SOURCE,
+                            convert::action_kind(actions::ActionKind::SourceFixAll),
+                        ]),
+                        ..CodeActionOptions::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -354,6 +386,72 @@ impl LanguageServer for Backend {
         Ok(Some(folds))
     }
 
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let position = params.text_document_position;
+        let Some((snapshot, analysis)) = self.request_analysis(&position.text_document.uri)? else {
+            return Ok(None);
+        };
+        let encoding = self.state.encoding();
+        let offset = convert::from_lsp_position(&snapshot.rope, position.position, encoding);
+        let options = plan::complete::CompletionOptions {
+            snippets: self.state.snippets.load(Ordering::Relaxed),
+            now: now(),
+            file_name: snapshot.context.file_name.clone(),
+        };
+        let items = guarded(|| {
+            plan::complete::complete(&snapshot.text, &analysis, offset as u32, &options)
+        })?;
+        let items: Vec<_> = items
+            .iter()
+            .map(|i| convert::completion_item(&snapshot.rope, i, encoding))
+            .collect();
+        Ok((!items.is_empty()).then_some(CompletionResponse::Array(items)))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let uri = params.text_document.uri;
+        let Some((snapshot, analysis)) = self.request_analysis(&uri)? else {
+            return Ok(None);
+        };
+        let encoding = self.state.encoding();
+        let Ok(range) = convert::from_lsp_range(&snapshot.rope, params.range, encoding) else {
+            return Ok(None);
+        };
+        let ctx = FixContext {
+            now: now(),
+            file_name: snapshot.context.file_name.clone(),
+        };
+        let range = TextRange::new(range.start, range.end);
+        let found = guarded(|| actions::actions(&snapshot.text, &analysis, range, &ctx))?;
+        let only = params.context.only.unwrap_or_default();
+        let response = found
+            .iter()
+            .filter(|a| wanted(&only, &convert::action_kind(a.kind)))
+            .map(|a| {
+                let fixed = a.fixes.and_then(|i| analysis.diagnostics.get(i));
+                CodeActionOrCommand::CodeAction(convert::code_action(
+                    &snapshot.rope,
+                    &uri,
+                    a,
+                    fixed,
+                    encoding,
+                ))
+            })
+            .collect();
+        Ok(Some(response))
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params;
+        let Some((snapshot, analysis)) = self.request_analysis(&position.text_document.uri)? else {
+            return Ok(None);
+        };
+        let encoding = self.state.encoding();
+        let offset = convert::from_lsp_position(&snapshot.rope, position.position, encoding);
+        let info = guarded(|| plan::hover::hover(&snapshot.text, &analysis, offset as u32))?;
+        Ok(info.map(|info| convert::hover(&snapshot.rope, &info, encoding)))
+    }
+
     async fn diagnostic(
         &self,
         params: DocumentDiagnosticParams,
@@ -379,6 +477,36 @@ impl LanguageServer for Backend {
             }),
         ))
     }
+}
+
+/// Runs request logic, turning a panic into an error response.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|_| {
+        warn!("a request handler panicked");
+        Error::internal_error()
+    })
+}
+
+/// Whether an action of `kind` is among the kinds the client asked for
+/// (`only`); a requested kind covers its sub-kinds.
+fn wanted(only: &[CodeActionKind], kind: &CodeActionKind) -> bool {
+    only.is_empty()
+        || only.iter().any(|k| {
+            kind.as_str() == k.as_str()
+                || kind
+                    .as_str()
+                    .strip_prefix(k.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+}
+
+/// The current local time as the template writes timestamps:
+/// `2026-01-16T13:47:18-0800`.
+#[must_use]
+pub fn now() -> String {
+    jiff::Zoned::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%z")
+        .to_string()
 }
 
 /// Builds the service for a transport; used by `run_stdio` and tests.
