@@ -1,0 +1,186 @@
+// Drives VS Code (code-server) in Debian's headless Chromium with playwright-core, the way a
+// person uses the Plan LSP extension: open a plan, read the Problems panel, the symbol list,
+// completion, a quick fix, and the restart command. Started by scripts/e2e-vscode.sh.
+//   CS_URL=http://127.0.0.1:18123 WS=/abs/workspace FILE=sample-plan.md OUT=dir node drive.mjs
+import { chromium } from 'playwright-core';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const CS_URL = process.env.CS_URL ?? 'http://127.0.0.1:18123';
+const WS = process.env.WS;
+const FILE = process.env.FILE ?? 'sample-plan.md';
+const OUT = process.env.OUT ?? '.';
+const t0 = Date.now();
+const log = (...a) => console.log(`[${String(Date.now() - t0).padStart(6)}ms]`, ...a);
+const clean = (s) => s.replace(/\u00a0/g, ' ').replace(/\s+/g, ' ').trim();
+let passed = 0;
+let failed = 0;
+const check = (ok, what, detail = '') => {
+  log(ok ? 'ok  ' : 'FAIL', what, ok ? '' : detail);
+  if (ok) passed++; else failed++;
+};
+
+// Line numbers (1-based) in the plan, read from the file itself.
+const lines = readFileSync(join(WS, FILE), 'utf8').split('\n');
+const lastStep = lines.findLastIndex((l) => l.startsWith('### Step '));
+const ruleAfter = lines.findIndex((l, i) => i > lastStep && l === '---');
+const blankUnderLastStep = ruleAfter; // 1-based number of the line before the rule
+const typeRow = lines.findIndex((l) => l.startsWith('| **Type**'));
+const typeAt = `${typeRow + 1}:${lines[typeRow].indexOf('[PoC') + 2}`; // line:column, 1-based
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+  headless: true,
+  // The background-networking flags keep Chromium from calling out of this closed network.
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+const shot = (name) => page.screenshot({ path: join(OUT, `${name}.png`) }).catch(() => {});
+const editor = page.locator('.editor-instance .monaco-editor').first();
+const viewLine = (text) => editor.locator('.view-line', { hasText: text }).first();
+const squiggles = '.editor-instance .squiggly-error, .editor-instance .squiggly-warning, .editor-instance .squiggly-info';
+
+/** Moves the cursor with Go to Line (Ctrl+G): `where` is `line` or `line:column`. */
+async function goTo(where) {
+  await editor.click();
+  await page.keyboard.press('Control+G');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.keyboard.type(String(where));
+  await page.keyboard.press('Enter');
+}
+
+async function problems() {
+  await page.keyboard.press('Control+Shift+M');
+  const rows = page.locator('.markers-panel .monaco-list-row');
+  await rows.first().waitFor({ timeout: 15000 });
+  await page.waitForTimeout(500);
+  return (await rows.allInnerTexts()).map(clean);
+}
+
+async function runCommand(title) {
+  await page.keyboard.press('F1');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.keyboard.type(title);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10000 });
+  await page.keyboard.press('Enter');
+}
+
+async function step(what, fn) {
+  try {
+    await fn();
+  } catch (e) {
+    check(false, what, e.message.split('\n')[0]);
+    await shot(`error-${passed + failed}`);
+    await page.keyboard.press('Escape').catch(() => {});
+  }
+}
+
+try {
+  page.on('pageerror', (e) => log('pageerror', e.message));
+  await page.goto(`${CS_URL}/?folder=${encodeURIComponent(WS)}`);
+  await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
+  await page.waitForSelector('.explorer-folders-view, .explorer-viewlet', { timeout: 60000 });
+  log('workbench loaded');
+
+  await page.locator('.monaco-workbench').click({ position: { x: 700, y: 450 } }).catch(() => {});
+  await page.keyboard.press('Control+P');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.keyboard.type(FILE);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${FILE}"]`);
+  await page.keyboard.press('Enter');
+  await editor.locator('.view-lines').waitFor();
+  log('opened', FILE);
+
+  await step('diagnostics in the Problems panel', async () => {
+    await page.waitForSelector(squiggles, { timeout: 30000 });
+    const rows = await problems();
+    log('Problems:', JSON.stringify(rows));
+    await shot('problems');
+    const want = ['unfilled-placeholder', 'missing-section', 'step-numbering'];
+    const missing = want.filter((code) => !rows.some((p) => p.includes(code)));
+    check(missing.length === 0 && rows.some((p) => p.includes('plan-lsp')),
+      'diagnostics in the Problems panel', `missing ${missing.join(', ')}`);
+  });
+
+  await step('document symbols from the server', async () => {
+    await editor.click();
+    await page.keyboard.press('Control+Shift+O');
+    await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+    await page.keyboard.type('Step 1');
+    const rows = page.locator('.quick-input-list .monaco-list-row');
+    await rows.first().waitFor({ timeout: 15000 });
+    await page.waitForTimeout(300);
+    const symbols = (await rows.allInnerTexts()).map(clean);
+    log('symbols matching "Step 1":', JSON.stringify(symbols));
+    await page.keyboard.press('Escape');
+    // VS Code's own markdown symbols read "### Step 1: ..."; the server's read "Step 1: ..."
+    // followed by their container, Implementation Steps.
+    check(symbols.some((t) => t.startsWith('Step 1') && t.includes('Implementation Steps')),
+      'document symbols from the server');
+  });
+
+  await step('completion after "### " under the last step', async () => {
+    await goTo(blankUnderLastStep);
+    await page.keyboard.type('### ');
+    await page.keyboard.press('Control+Space');
+    const rows = page.locator('.suggest-widget .monaco-list-row');
+    let labels = [];
+    try {
+      await rows.first().waitFor({ timeout: 10000 });
+      labels = await rows.evaluateAll((els) => els.map((e) => e.getAttribute('aria-label')));
+    } finally {
+      log('completion:', JSON.stringify(labels));
+      await shot('completion');
+      await page.keyboard.press('Escape');
+      await page.keyboard.press('Control+Z');
+    }
+    check(labels.some((l) => l?.startsWith('Step')), 'completion offers the next step');
+  });
+
+  await step('quick fix for the Type placeholder', async () => {
+    await goTo(typeAt);
+    await page.keyboard.press('Control+.');
+    const rows = page.locator('.action-widget .monaco-list-row');
+    await rows.first().waitFor({ timeout: 15000 });
+    const titles = (await rows.allInnerTexts()).map(clean);
+    log('actions:', JSON.stringify(titles));
+    await shot('actions');
+    // The widget swallows clicks: move with the keyboard to the first fill-in action.
+    // Prefer the action that fills in `Feature`, else take the first one.
+    const feature = /`Feature`$/;
+    const target = titles.some((t) => feature.test(t)) ? feature : /./;
+    for (let i = 0; i < titles.length + 2; i++) {
+      const focused = clean(await page.locator('.action-widget .monaco-list-row.focused').first().innerText().catch(() => ''));
+      if (target.test(focused) && !/^(Learn more|More Actions)/.test(focused)) break;
+      await page.keyboard.press('ArrowDown');
+    }
+    await page.keyboard.press('Enter');
+    // Monaco renders spaces as no-break spaces.
+    await page.waitForFunction(() => ![...document.querySelectorAll('.editor-instance .view-line')]
+      .some((l) => l.innerText.replace(/\u00a0/g, ' ').includes('PoC or Feature')), null, { timeout: 15000 });
+    log('row now:', clean(await viewLine('**Type**').innerText()));
+    await shot('after-fix');
+    await problems();
+    await page.waitForFunction(() => ![...document.querySelectorAll('.markers-panel .monaco-list-row')]
+      .some((r) => r.innerText.includes('unfilled-placeholder')), null, { timeout: 15000 });
+    check(true, 'quick fix applied and its problem cleared');
+  });
+
+  await step('Plan LSP: Restart Server', async () => {
+    await editor.click();
+    await runCommand('Plan LSP: Restart Server');
+    // Stopping the client clears its problems; the new server publishes them again.
+    await page.waitForTimeout(1000);
+    await page.waitForFunction(() => [...document.querySelectorAll('.markers-panel .monaco-list-row')]
+      .some((r) => r.innerText.includes('step-numbering')), null, { timeout: 30000 });
+    check(true, 'restart command brings the diagnostics back');
+  });
+} catch (e) {
+  check(false, 'driving code-server', e.message.split('\n')[0]);
+  await shot('error');
+} finally {
+  await browser.close();
+}
+console.log(`vscode-e2e: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);

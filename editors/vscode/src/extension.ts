@@ -1,0 +1,166 @@
+// VS Code client for plan-lsp: finds the server binary, starts it over stdio and
+// attaches it to the markdown documents that match `planLsp.files`.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import {
+  DocumentSelector,
+  LanguageClient,
+  LanguageClientOptions,
+  ServerOptions,
+  TransportKind,
+} from 'vscode-languageclient/node';
+
+const SECTION = 'planLsp';
+const NAME = 'Plan LSP';
+const DEFAULT_FILES = ['**/*-plan.md', '**/*.plan.md'];
+const INSTALL_HINT =
+  'Install it with `cargo install plan-lsp` (or `cargo install --path .` in a clone of plan-lsp), ' +
+  'or point the `planLsp.server.path` setting at the binary.';
+
+let client: LanguageClient | undefined;
+let output: vscode.LogOutputChannel;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  output = vscode.window.createOutputChannel(NAME, { log: true });
+  context.subscriptions.push(output);
+  context.subscriptions.push(
+    vscode.commands.registerCommand('planLsp.restartServer', () => restart()),
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      // The binary and the document selector are fixed when a client starts.
+      if (
+        event.affectsConfiguration(`${SECTION}.server.path`) ||
+        event.affectsConfiguration(`${SECTION}.files`)
+      ) {
+        output.info('Settings changed: restarting the server.');
+        await restart();
+      }
+    }),
+  );
+  await start();
+}
+
+export async function deactivate(): Promise<void> {
+  await stop();
+}
+
+async function restart(): Promise<void> {
+  await stop();
+  await start();
+}
+
+async function stop(): Promise<void> {
+  const running = client;
+  client = undefined;
+  if (running === undefined) {
+    return;
+  }
+  try {
+    await running.stop();
+  } catch (err) {
+    output.error(`Stopping the server failed: ${String(err)}`);
+  }
+}
+
+async function start(): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const command = findServer(config.get<string>('server.path', ''));
+  if (command.error !== undefined) {
+    output.error(command.error);
+    const choice = await vscode.window.showErrorMessage(command.error, 'Open Settings', 'Show Output');
+    if (choice === 'Open Settings') {
+      await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.server.path`);
+    } else if (choice === 'Show Output') {
+      output.show();
+    }
+    return;
+  }
+  output.info(`Starting ${command.path} --stdio`);
+
+  // TransportKind.stdio appends `--stdio` to the arguments; the server accepts it.
+  const serverOptions: ServerOptions = {
+    run: { command: command.path, args: [], transport: TransportKind.stdio },
+    debug: { command: command.path, args: [], transport: TransportKind.stdio },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: documentSelector(config.get<string[]>('files', DEFAULT_FILES)),
+    // The settings object as plain JSON; the server reads it from `initializationOptions`.
+    initializationOptions: settingsObject(),
+    synchronize: { configurationSection: SECTION },
+    outputChannel: output,
+  };
+  // The id `planLsp` makes the client read the `planLsp.trace.server` setting.
+  const next = new LanguageClient(SECTION, NAME, serverOptions, clientOptions);
+  try {
+    await next.start();
+    client = next;
+  } catch (err) {
+    void next.dispose().catch(() => undefined);
+    const message = `${NAME}: the server ${command.path} failed to start: ${String(err)}`;
+    output.error(message);
+    void vscode.window.showErrorMessage(message, 'Show Output').then((choice) => {
+      if (choice === 'Show Output') {
+        output.show();
+      }
+    });
+  }
+}
+
+function documentSelector(patterns: readonly string[]): DocumentSelector {
+  const globs = patterns.length > 0 ? patterns : DEFAULT_FILES;
+  return globs.flatMap((pattern) => [
+    { scheme: 'file', language: 'markdown', pattern },
+    { scheme: 'untitled', language: 'markdown', pattern },
+  ]);
+}
+
+function settingsObject(): unknown {
+  // A WorkspaceConfiguration carries methods next to the values; JSON keeps the values only.
+  return JSON.parse(JSON.stringify(vscode.workspace.getConfiguration(SECTION)));
+}
+
+type Found = { path: string; error?: undefined } | { path?: undefined; error: string };
+
+function findServer(configured: string): Found {
+  const setting = configured.trim();
+  if (setting !== '') {
+    const resolved = resolveSetting(setting);
+    if (isExecutable(resolved)) {
+      return { path: resolved };
+    }
+    return { error: `${NAME}: planLsp.server.path is set to "${setting}", but ${resolved} is not an executable file. ${INSTALL_HINT}` };
+  }
+  const exe = process.platform === 'win32' ? 'plan-lsp.exe' : 'plan-lsp';
+  const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => dir !== '');
+  // A desktop session often starts VS Code without ~/.cargo/bin on PATH.
+  dirs.push(path.join(process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo'), 'bin'));
+  for (const dir of dirs) {
+    const candidate = path.join(dir, exe);
+    if (isExecutable(candidate)) {
+      return { path: candidate };
+    }
+  }
+  return { error: `${NAME}: the plan-lsp server was not found on PATH. ${INSTALL_HINT}` };
+}
+
+function resolveSetting(setting: string): string {
+  const home = setting === '~' || setting.startsWith('~/') ? path.join(os.homedir(), setting.slice(1)) : setting;
+  if (path.isAbsolute(home)) {
+    return home;
+  }
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  return folder === undefined ? path.resolve(home) : path.join(folder.uri.fsPath, home);
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    if (!fs.statSync(file).isFile()) {
+      return false;
+    }
+    fs.accessSync(file, process.platform === 'win32' ? fs.constants.F_OK : fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}

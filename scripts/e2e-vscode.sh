@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Optional, slow, not part of CI: installs the packaged extension into code-server
+# (VS Code 1.100 in the browser, from npm), opens a plan and drives it with Debian's
+# headless Chromium (editors/vscode/e2e/drive.mjs). Everything lands in target/e2e-vscode.
+# Needs root for apt-get (chromium, and the headers code-server's native modules build with).
+#   bash scripts/e2e-vscode.sh        # about 2 min the first time, then about 20 s
+#   PLAN_LSP_BIN=/abs/plan-lsp bash scripts/e2e-vscode.sh   # test that binary, skip cargo build
+set -euo pipefail
+
+CODE_SERVER_VERSION=4.100.3   # the newest code-server whose engines accept Node 20
+PORT=${PORT:-18123}
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+work=$repo/target/e2e-vscode
+mkdir -p "$work"
+
+if [[ ! -x /usr/bin/chromium ]] || ! dpkg -s libkrb5-dev ripgrep >/dev/null 2>&1; then
+  echo "== apt-get install chromium libkrb5-dev ripgrep"
+  apt-get update -q >/dev/null
+  apt-get install -y -q chromium libkrb5-dev ripgrep >/dev/null
+fi
+
+cs=$work/cs/node_modules/.bin/code-server
+if [[ ! -x $cs ]]; then
+  echo "== installing code-server $CODE_SERVER_VERSION"
+  # @vscode/ripgrep takes a cached release archive before trying to download one:
+  # hand it Debian's ripgrep in that archive's name.
+  rg_cache="${TMPDIR:-/tmp}/vscode-ripgrep-cache-1.15.11"
+  mkdir -p "$rg_cache"
+  tmp=$(mktemp -d)
+  cp /usr/bin/rg "$tmp/rg"
+  tar czf "$rg_cache/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz" -C "$tmp" rg
+  rm -rf "$tmp"
+  # unsafe_perm: its postinstall refuses root otherwise; nodedir: node-gyp uses the local
+  # Node headers instead of downloading them; yes: a postinstall runs npx non-interactively.
+  npm_config_unsafe_perm=true npm_config_nodedir=/usr npm_config_yes=true \
+    npm install --no-audit --no-fund --prefix "$work/cs" "code-server@$CODE_SERVER_VERSION"
+fi
+"$cs" --version --config /dev/null 2>/dev/null | tail -1
+
+echo "== building the server and the extension"
+server=${PLAN_LSP_BIN:-}
+if [[ -z $server ]]; then
+  cargo build --quiet
+  server=$repo/target/debug/plan-lsp
+fi
+(cd editors/vscode && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && rm -f plan-lsp-*.vsix &&
+  npm run --silent package >/dev/null)
+(cd editors/vscode/e2e && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; })
+vsix=$(ls "$repo"/editors/vscode/plan-lsp-*.vsix)
+
+run=$(mktemp -d "$work/run.XXXX")
+ws=$run/ws
+mkdir -p "$ws" "$run/data/User" "$run/ext"
+cp tests/node/fixtures/sample-plan.md "$ws/sample-plan.md"
+printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$PORT" > "$run/config.yaml"
+cat > "$run/data/User/settings.json" <<JSON
+{
+  "planLsp.server.path": "$server",
+  "planLsp.trace.server": "messages",
+  "security.workspace.trust.enabled": false,
+  "workbench.startupEditor": "none",
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "update.mode": "none",
+  "files.hotExit": "off",
+  "markdown.validate.enabled": false,
+  "chat.disableAIFeatures": true
+}
+JSON
+export XDG_CONFIG_HOME=$run/xdg-config XDG_DATA_HOME=$run/xdg-data
+common=(--config "$run/config.yaml" --user-data-dir "$run/data" --extensions-dir "$run/ext")
+"$cs" "${common[@]}" --install-extension "$vsix"
+setsid "$cs" "${common[@]}" --disable-telemetry --disable-update-check --disable-workspace-trust \
+  --disable-getting-started-override "$ws" > "$run/code-server.log" 2>&1 &
+cs_pid=$!
+# The whole process group: code-server, its extension host and plan-lsp.
+trap 'kill -- -$cs_pid 2>/dev/null || true' EXIT
+for _ in $(seq 150); do
+  curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break
+  sleep 0.2
+done
+
+rc=0
+CS_URL="http://127.0.0.1:$PORT" WS="$ws" FILE=sample-plan.md OUT="$run" \
+  node editors/vscode/e2e/drive.mjs || rc=$?
+echo "screenshots and logs: $run"
+find "$run/data/logs" -name '*Plan LSP*' -exec tail -n 5 {} \; 2>/dev/null | sed 's/^/    Plan LSP| /'
+exit $rc
