@@ -172,7 +172,9 @@ pub fn fixes(text: &str, analysis: &Analysis, index: usize, ctx: &FixContext) ->
         Code::MissingField => missing_field_fixes(text, analysis, d, index, ctx),
         Code::InvalidValue => invalid_value_fixes(text, analysis, d, index, ctx),
         Code::MissingTitle => title_fix(analysis, index, ctx).into_iter().collect(),
-        Code::UnclosedFence => fence_fix(text, d, index).into_iter().collect(),
+        Code::UnclosedFence => fence_fix(text, &analysis.tree, d, index)
+            .into_iter()
+            .collect(),
         Code::SectionOrder => Vec::new(),
     };
     if let Some(first) = out.first_mut() {
@@ -979,26 +981,34 @@ fn title_fix(analysis: &Analysis, index: usize, ctx: &FixContext) -> Option<Acti
     ))
 }
 
-fn fence_fix(text: &str, d: &Diagnostic, index: usize) -> Option<Action> {
-    let opening = text[d.range.as_usize()].trim_start_matches([' ', '\t', '>']);
-    let fence: String = opening
+/// Closes an unclosed fence where its block ends: at the end of the list
+/// item or quote that holds it, or at the end of the document.
+fn fence_fix(text: &str, tree: &PlanTree, d: &Diagnostic, index: usize) -> Option<Action> {
+    let block = tree
+        .code_blocks
+        .iter()
+        .find(|b| b.range.start == d.range.start)?;
+    let line = line_start(text, d.range.start as usize);
+    let opening = &text[line..d.range.end as usize];
+    let indent_len = opening.find(['`', '~'])?;
+    let indent = &opening[..indent_len];
+    let fence: String = opening[indent_len..]
         .chars()
         .take_while(|c| matches!(c, '`' | '~'))
         .collect();
-    if fence.is_empty() {
-        return None;
-    }
-    let lead = if text.ends_with(['\n', '\r']) {
-        ""
+    let at = block.range.end as usize;
+    let trail = if at == text.len() { "\n" } else { "" };
+    let place = if at == text.len() {
+        "at the end of the document"
     } else {
-        "\n"
+        "where its block ends"
     };
     Some(quick(
-        "Close the code block at the end of the document".to_owned(),
+        format!("Close the code block {place}"),
         index,
         vec![TextEdit::insert(
-            text.len() as u32,
-            format!("{lead}{fence}\n"),
+            at as u32,
+            format!("\n{indent}{fence}{trail}"),
         )],
         false,
     ))
