@@ -2,12 +2,13 @@
 //!
 //! Modules in reading order: the pure core (`plan`), the bridge to protocol
 //! positions (`convert`), open documents (`document`), the server
-//! (`server`) and the command line (`cli`).
+//! (`server`) behind its wire guards (`transport`) and the command line (`cli`).
 
 pub mod plan;
 
 pub mod convert;
 pub mod document;
 pub mod server;
+pub mod transport;
 
 pub mod cli;

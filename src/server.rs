@@ -27,13 +27,14 @@ use tower_lsp_server::ls_types::{
     MessageType, OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, Uri,
 };
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+use tower_lsp_server::{Client, LanguageServer, LspService};
 use tracing::{debug, warn};
 
 use crate::convert::{self, Encoding};
 use crate::document::{Document, Snapshot};
 use crate::plan::actions::{self, FixContext};
 use crate::plan::{self, Analysis, DocContext, Schema, TextRange};
+use crate::transport::{self, CatchPanic};
 
 /// Work for the diagnostics publisher.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -370,6 +371,8 @@ impl LanguageServer for Backend {
         let Some((snapshot, analysis)) = self.request_analysis(&params.text_document.uri)? else {
             return Ok(None);
         };
+        #[cfg(debug_assertions)]
+        test_hooks::panic_on_marker(&snapshot.text);
         let encoding = self.state.encoding();
         let symbols = analysis
             .outline()
@@ -514,10 +517,29 @@ pub fn now() -> String {
         .to_string()
 }
 
+/// Hooks that let tests reach failure paths; compiled into debug builds
+/// only, so release behaviour never depends on them.
+#[cfg(debug_assertions)]
+pub mod test_hooks {
+    /// A document containing this text makes `documentSymbol` panic.
+    pub const PANIC_MARKER: &str = "plan-lsp-test-hook: panic in documentSymbol";
+
+    pub(crate) fn panic_on_marker(text: &str) {
+        assert!(
+            !text.contains(PANIC_MARKER),
+            "test hook: documentSymbol panics on its marker"
+        );
+    }
+}
+
 /// Builds the service for a transport; used by `run_stdio` and tests.
 #[must_use]
-pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
-    LspService::new(Backend::new)
+pub fn service() -> (
+    CatchPanic<LspService<Backend>>,
+    tower_lsp_server::ClientSocket,
+) {
+    let (service, socket) = LspService::new(Backend::new);
+    (CatchPanic(service), socket)
 }
 
 /// Serves LSP on stdin/stdout until the client says `exit`.
@@ -535,9 +557,7 @@ pub fn run_stdio() -> ExitCode {
     };
     runtime.block_on(async {
         let (service, socket) = service();
-        Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
-            .serve(service)
-            .await;
+        transport::serve(tokio::io::stdin(), tokio::io::stdout(), service, socket).await;
     });
     // The blocking stdin reader may still wait for input; do not wait for it.
     runtime.shutdown_timeout(std::time::Duration::from_millis(50));

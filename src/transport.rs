@@ -1,0 +1,278 @@
+//! The guards between the wire and the service.
+//!
+//! tower-lsp-server reads stdin through a `FramedRead`, which ends the
+//! stream after the first decoding error: one malformed frame (bad JSON, a
+//! missing or unparsable `Content-Length`) used to make the server exit.
+//! `serve` therefore frames stdin itself, answers a malformed frame with a
+//! JSON-RPC error, skips to the next header and forwards only messages that
+//! the library is known to accept (re-serialized from its own types).
+//! Everything reaches stdout as whole frames through one writer.
+//!
+//! `CatchPanic` wraps the service so that a panic in a request handler
+//! becomes an `InternalError` response instead of tearing down the server.
+
+use std::future::Future;
+use std::ops::Range;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures::FutureExt as _;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::sync::mpsc;
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Id, Request, Response};
+use tower_service::Service;
+use tracing::{error, warn};
+
+/// A header block longer than this is not a header.
+const MAX_HEADER: usize = 8 * 1024;
+/// A declared body longer than this is refused.
+const MAX_BODY: usize = 1 << 30;
+const HEADER_NAME: &[u8] = b"Content-Length";
+
+/// What the front of a byte buffer holds.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Frame {
+    /// Not enough bytes to decide yet.
+    Incomplete,
+    /// A whole message whose body is `body`; the frame ends at `consumed`.
+    Message { body: Range<usize>, consumed: usize },
+    /// `consumed` bytes that are not a frame, and why.
+    Garbage { consumed: usize, reason: String },
+}
+
+fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    haystack
+        .get(from..)?
+        .windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+        .map(|at| at + from)
+}
+
+/// The declared body length of a header block (without its blank line).
+fn content_length(header: &[u8]) -> Result<usize, String> {
+    let mut length = None;
+    for line in header.split(|&b| b == b'\n') {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let Some(colon) = line.iter().position(|&b| b == b':') else {
+            return Err("a header line without a colon".to_owned());
+        };
+        let (name, value) = (&line[..colon], &line[colon + 1..]);
+        if name.trim_ascii().eq_ignore_ascii_case(HEADER_NAME) {
+            let value = std::str::from_utf8(value.trim_ascii())
+                .ok()
+                .and_then(|v| v.parse::<usize>().ok())
+                .filter(|&n| n <= MAX_BODY)
+                .ok_or_else(|| "an invalid Content-Length".to_owned())?;
+            length = Some(value);
+        }
+    }
+    length.ok_or_else(|| "no Content-Length header".to_owned())
+}
+
+/// Splits the next frame off the front of `buf`.
+#[must_use]
+pub fn next_frame(buf: &[u8]) -> Frame {
+    if buf.is_empty() {
+        return Frame::Incomplete;
+    }
+    // Skip to the next header when this one cannot be a frame.
+    let garbage = |end: usize, reason: &str| Frame::Garbage {
+        consumed: find(buf, HEADER_NAME, 1).unwrap_or(end),
+        reason: reason.to_owned(),
+    };
+    let Some(header_end) = find(buf, b"\r\n\r\n", 0) else {
+        if buf.len() > MAX_HEADER {
+            return garbage(buf.len(), "a header block without an end");
+        }
+        return Frame::Incomplete;
+    };
+    if header_end > MAX_HEADER {
+        return garbage(header_end + 4, "an overlong header block");
+    }
+    match content_length(&buf[..header_end]) {
+        Ok(length) => {
+            let start = header_end + 4;
+            if buf.len() - start < length {
+                return Frame::Incomplete;
+            }
+            Frame::Message {
+                body: start..start + length,
+                consumed: start + length,
+            }
+        }
+        Err(reason) => garbage(header_end + 4, &reason),
+    }
+}
+
+/// The message to forward for a body, re-serialized from the library's own
+/// types, or the error response to send back instead.
+pub fn check_body(body: &[u8]) -> Result<Vec<u8>, Response> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|_| Response::from_error(Id::Null, Error::parse_error()))?;
+    // The library tries a response first, then a request.
+    let forwarded = match serde_json::from_value::<Response>(value.clone()) {
+        Ok(response) => serde_json::to_vec(&response),
+        Err(_) => match serde_json::from_value::<Request>(value.clone()) {
+            Ok(request) => serde_json::to_vec(&request),
+            Err(_) => {
+                let id = serde_json::from_value::<Id>(value["id"].clone()).unwrap_or(Id::Null);
+                return Err(Response::from_error(id, Error::invalid_request()));
+            }
+        },
+    };
+    forwarded.map_err(|_| Response::from_error(Id::Null, Error::internal_error()))
+}
+
+fn framed(body: &[u8]) -> Vec<u8> {
+    let mut out = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Reads `input`, forwards good frames to `server`, sends errors to `errors`.
+async fn guard_input<I, W>(mut input: I, mut server: W, errors: mpsc::UnboundedSender<Vec<u8>>)
+where
+    I: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    let mut buf = Vec::new();
+    let mut chunk = vec![0; 64 * 1024];
+    loop {
+        match next_frame(&buf) {
+            Frame::Incomplete => match input.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            },
+            Frame::Garbage { consumed, reason } => {
+                warn!("skipping {consumed} bytes of malformed input: {reason}");
+                buf.drain(..consumed);
+                let response = Response::from_error(Id::Null, Error::parse_error());
+                let _ = errors.send(framed(&serde_json::to_vec(&response).unwrap_or_default()));
+            }
+            Frame::Message { body, consumed } => {
+                let checked = check_body(&buf[body]);
+                buf.drain(..consumed);
+                match checked {
+                    Ok(message) => {
+                        if server.write_all(&framed(&message)).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(response) => {
+                        warn!("answering a malformed message with an error");
+                        let body = serde_json::to_vec(&response).unwrap_or_default();
+                        let _ = errors.send(framed(&body));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Copies whole frames from the server and from the input guard to `output`.
+async fn write_output<R, O>(
+    mut server: R,
+    mut errors: mpsc::UnboundedReceiver<Vec<u8>>,
+    mut output: O,
+) where
+    R: AsyncRead + Unpin,
+    O: AsyncWrite + Unpin,
+{
+    let mut buf = Vec::new();
+    let mut chunk = vec![0; 64 * 1024];
+    let mut errors_open = true;
+    loop {
+        while let Frame::Message { consumed, .. } = next_frame(&buf) {
+            let frame: Vec<u8> = buf.drain(..consumed).collect();
+            if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+                return;
+            }
+        }
+        tokio::select! {
+            read = server.read(&mut chunk) => match read {
+                Ok(0) | Err(_) => break,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            },
+            frame = errors.recv(), if errors_open => match frame {
+                Some(frame) => {
+                    if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
+                        return;
+                    }
+                }
+                None => errors_open = false,
+            },
+        }
+    }
+    let _ = output.flush().await;
+}
+
+/// Serves `service` on `input`/`output` behind the framing guard.
+pub async fn serve<I, O, S>(input: I, output: O, service: S, socket: tower_lsp_server::ClientSocket)
+where
+    I: AsyncRead + Unpin + Send + 'static,
+    O: AsyncWrite + Unpin + Send + 'static,
+    S: Service<Request, Response = Option<Response>> + Send + 'static,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    S::Future: Send,
+{
+    let (to_server, server_in) = tokio::io::duplex(64 * 1024);
+    let (server_out, from_server) = tokio::io::duplex(64 * 1024);
+    let (errors_tx, errors_rx) = mpsc::unbounded_channel();
+    let reader = tokio::spawn(guard_input(input, to_server, errors_tx));
+    let writer = tokio::spawn(write_output(from_server, errors_rx, output));
+    tower_lsp_server::Server::new(server_in, server_out, socket)
+        .serve(service)
+        .await;
+    // The reader may wait on input forever; the writer drains and ends.
+    reader.abort();
+    if writer.await.is_err() {
+        error!("the output writer failed");
+    }
+}
+
+/// A service wrapper that turns a panic in a handler into an error response.
+#[derive(Debug, Clone)]
+pub struct CatchPanic<S>(pub S);
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+fn panic_response(id: Option<Id>, method: &str) -> Option<Response> {
+    error!("the handler of {method} panicked");
+    let error = Error {
+        code: ErrorCode::InternalError,
+        message: format!("plan-lsp: internal error in {method}").into(),
+        data: None,
+    };
+    id.map(|id| Response::from_error(id, error))
+}
+
+impl<S> Service<Request> for CatchPanic<S>
+where
+    S: Service<Request, Response = Option<Response>>,
+    S::Future: Send + 'static,
+    S::Error: Send + 'static,
+{
+    type Response = Option<Response>;
+    type Error = S::Error;
+    type Future = BoxFuture<Result<Option<Response>, S::Error>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.0.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let id = request.id().cloned();
+        let method = request.method().to_owned();
+        let inner = &mut self.0;
+        match catch_unwind(AssertUnwindSafe(|| inner.call(request))) {
+            Ok(future) => Box::pin(async move {
+                match AssertUnwindSafe(future).catch_unwind().await {
+                    Ok(result) => result,
+                    Err(_) => Ok(panic_response(id, &method)),
+                }
+            }),
+            Err(_) => Box::pin(async move { Ok(panic_response(id, &method)) }),
+        }
+    }
+}
