@@ -179,11 +179,17 @@ async fn publish(client: &Client, state: &State, uri: &Uri) {
         return;
     };
     let encoding = state.encoding();
-    let diagnostics = analysis
-        .diagnostics
-        .iter()
-        .map(|d| convert::diagnostic(&snapshot.rope, d, encoding))
-        .collect();
+    // A panic here would end the publisher task and silence diagnostics.
+    let Ok(diagnostics) = catch_unwind(AssertUnwindSafe(|| {
+        analysis
+            .diagnostics
+            .iter()
+            .map(|d| convert::diagnostic(&snapshot.rope, d, encoding))
+            .collect::<Vec<_>>()
+    })) else {
+        warn!("converting the diagnostics of {} panicked", uri.as_str());
+        return;
+    };
     let latest = state.docs().get(uri).map(|doc| doc.version);
     if latest != Some(snapshot.version) {
         return;

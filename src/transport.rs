@@ -276,3 +276,78 @@ where
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Frame, check_body, next_frame};
+
+    fn message(buf: &[u8]) -> (&[u8], usize) {
+        match next_frame(buf) {
+            Frame::Message { body, consumed } => (&buf[body], consumed),
+            other => panic!("expected a message, got {other:?}"),
+        }
+    }
+
+    fn garbage(buf: &[u8]) -> usize {
+        match next_frame(buf) {
+            Frame::Garbage { consumed, .. } => consumed,
+            other => panic!("expected garbage, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn frames_split_anywhere_wait_for_more() {
+        let frame = b"Content-Length: 2\r\nContent-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n{}";
+        for cut in 0..frame.len() {
+            assert_eq!(next_frame(&frame[..cut]), Frame::Incomplete, "cut at {cut}");
+        }
+        assert_eq!(message(frame), (&b"{}"[..], frame.len()));
+        // Header names are case-insensitive.
+        assert_eq!(message(b"content-length:2\r\n\r\n{}x").0, b"{}");
+    }
+
+    #[test]
+    fn garbage_skips_to_the_next_header() {
+        let next = b"Content-Length: 2\r\n\r\n{}";
+        let mut buf = b"junk\r\n\r\n".to_vec();
+        buf.extend_from_slice(next);
+        assert_eq!(garbage(&buf), 8);
+        let mut buf = b"junkContent-Length: 2\r\n\r\n{}".to_vec();
+        assert_eq!(garbage(&buf), 4);
+        buf.drain(..4);
+        assert_eq!(message(&buf).0, b"{}");
+        assert_eq!(garbage(b"Content-Length: x\r\n\r\n"), 21);
+        assert_eq!(garbage(b"Content-Length: -1\r\n\r\n"), 22);
+        assert_eq!(
+            garbage(b"Content-Length: 99999999999999999999999\r\n\r\n"),
+            43
+        );
+        assert_eq!(garbage(b"Content-Type: a\r\n\r\n{}"), 19);
+        // An endless header is dropped once it exceeds the limit.
+        assert!(garbage(&vec![b'a'; 9000]) > 0);
+    }
+
+    #[test]
+    fn bodies_are_checked_and_reserialized() {
+        let ok = check_body(br#"{"jsonrpc":"2.0","id":1,"method":"x","params":{}}"#).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&ok).unwrap();
+        assert_eq!(value["method"], "x");
+        assert!(check_body(br#"{"jsonrpc":"2.0","id":1,"result":null}"#).is_ok());
+        for bad in [
+            &b"{"[..],
+            b"",
+            b"[1]",
+            b"{\"a\":1}",
+            b"\xff",
+            br#"{"jsonrpc":"1.0","method":"x"}"#,
+        ] {
+            assert!(check_body(bad).is_err(), "{bad:?}");
+        }
+        let error = check_body(br#"{"jsonrpc":"1.0","id":7,"method":"x"}"#).unwrap_err();
+        let value = serde_json::to_value(&error).unwrap();
+        assert_eq!(
+            (value["id"].clone(), value["error"]["code"].clone()),
+            (7.into(), (-32600).into())
+        );
+    }
+}

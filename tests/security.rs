@@ -1,0 +1,196 @@
+//! Security: the server treats plans as text. Commands in a plan are never
+//! run, linked files (`../../etc/passwd`, a symlink out of the workspace)
+//! are never read, and no network connection is opened. Under `strace`
+//! (when installed and permitted) the binary makes no `execve` after its
+//! own start, no socket calls, and opens only the loader's, `/proc/self`'s
+//! and cgroup files.
+
+#[path = "common/stdio.rs"]
+mod stdio;
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+use stdio::StdioServer;
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(label: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("plan-lsp-{label}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A plan full of commands aimed at `dir` and links out of the workspace.
+fn hostile_plan(dir: &Path) -> String {
+    let d = dir.display();
+    format!(
+        "# Hostile Plan\n\n## Overview\n\nSee [passwd](../../etc/passwd), [abs](/etc/passwd), \
+         [file](file:///etc/passwd), [escape](secret.md) and `$(touch {d}/inline)`.\n\n\
+         ## Implementation Steps\n\n### Step 0: Setup\n\n**Goal**: $(touch {d}/goal)\n\n\
+         ```bash\nrm -rf {d}/victim\n$(touch {d}/subst)\n`touch {d}/backtick`\ntouch {d}/plain; curl http://127.0.0.1:9/x\n```\n\n\
+         ```sh\n#!/bin/sh\necho pwned > {d}/echo\n```\n\n<script>fetch('http://127.0.0.1:9')</script>\n\n\
+         <!-- $(touch {d}/comment) -->\n\n**Verification**:\n```bash\ntouch {d}/verify\n```\n"
+    )
+}
+
+/// Opens, edits and queries the hostile plan; returns everything received.
+fn exercise(server: &mut StdioServer, dir: &Path) -> Vec<Value> {
+    let uri = format!("file://{}/docs/hostile-plan.md", dir.display());
+    let text = hostile_plan(dir);
+    server.open(&uri, 1, &text);
+    server.change(
+        &uri,
+        2,
+        json!([{ "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 0 } }, "text": "<!-- $(touch x) -->\n" }]),
+    );
+    let doc = json!({ "textDocument": { "uri": uri } });
+    let mut seen = Vec::new();
+    for method in [
+        "textDocument/documentSymbol",
+        "textDocument/foldingRange",
+        "textDocument/diagnostic",
+    ] {
+        let response = server.request(method, doc.clone());
+        assert!(response.get("error").is_none(), "{method}: {response}");
+        seen.push(response);
+    }
+    server.close(&uri);
+    // Leave time for the diagnostics publisher, then collect the rest.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    seen.extend(server.drain());
+    seen
+}
+
+fn workspace(label: &str) -> TempDir {
+    let dir = TempDir::new(label);
+    std::fs::create_dir_all(dir.0.join("victim")).unwrap();
+    std::fs::create_dir_all(dir.0.join("docs")).unwrap();
+    let _ = std::os::unix::fs::symlink("/etc/passwd", dir.0.join("docs/secret.md"));
+    dir
+}
+
+fn assert_no_trace(dir: &Path, seen: &[Value]) {
+    for marker in [
+        "inline", "goal", "subst", "backtick", "plain", "echo", "comment", "verify",
+    ] {
+        assert!(
+            !dir.join(marker).exists(),
+            "a command from the plan ran: {marker}"
+        );
+    }
+    assert!(dir.join("victim").is_dir(), "rm -rf from the plan ran");
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let output = serde_json::to_string(seen).unwrap();
+    for line in passwd.lines().filter(|l| l.len() > 8) {
+        assert!(
+            !output.contains(line),
+            "a line of /etc/passwd appears in the responses"
+        );
+    }
+    assert!(!output.contains("root:x:0"), "passwd content leaked");
+}
+
+#[test]
+fn commands_in_a_plan_never_run_and_links_are_never_read() {
+    let dir = workspace("security-plain");
+    let (mut server, _) = StdioServer::start(json!({ "textDocument": { "diagnostic": {} } }));
+    let seen = exercise(&mut server, &dir.0);
+    server.finish();
+    assert_no_trace(&dir.0, &seen);
+    // The push path too (no pull capability): diagnostics are published.
+    let (mut server, _) = StdioServer::start(json!({}));
+    let seen = exercise(&mut server, &dir.0);
+    assert!(
+        seen.iter()
+            .any(|m| m["method"] == "textDocument/publishDiagnostics"),
+        "no diagnostics were pushed"
+    );
+    server.finish();
+    assert_no_trace(&dir.0, &seen);
+}
+
+/// Paths the binary may open besides shared libraries: the loader's cache,
+/// its own `/proc/self` files and the cgroup files the runtime reads to size its thread pool.
+const ALLOWED_OPENS: [&str; 7] = [
+    "/etc/ld.so.cache",
+    "/lib/",
+    "/lib64/",
+    "/usr/lib",
+    "/proc/self/",
+    "/sys/fs/cgroup/",
+    "/sys/devices/system/cpu/",
+];
+
+#[test]
+fn under_strace_no_exec_no_network_no_stray_files() {
+    let available = std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        eprintln!("skipped: strace is not installed (apt-get install strace)");
+        return;
+    }
+    let dir = workspace("security-strace");
+    let log = dir.0.join("strace.log");
+    let log_arg = log.to_string_lossy().into_owned();
+    let mut server = StdioServer::spawn_with(&[
+        "strace",
+        "-f",
+        "-qq",
+        "-e",
+        "trace=execve,execveat,fork,vfork,clone3,connect,socket,bind,sendto,openat,open",
+        "-o",
+        &log_arg,
+        env!("CARGO_BIN_EXE_plan-lsp"),
+    ]);
+    server.initialize(json!({ "textDocument": { "diagnostic": {} } }));
+    let seen = exercise(&mut server, &dir.0);
+    server.finish();
+    assert_no_trace(&dir.0, &seen);
+    let trace = std::fs::read_to_string(&log).unwrap_or_default();
+    if !trace.contains("execve(") {
+        eprintln!("skipped: strace could not trace (ptrace not permitted?)");
+        return;
+    }
+    let calls: Vec<&str> = trace
+        .lines()
+        .filter(|l| !l.contains("resumed>") && !l.starts_with("+++") && !l.contains("---"))
+        .collect();
+    let execs = calls
+        .iter()
+        .filter(|l| l.contains("execve(") || l.contains("execveat("))
+        .count();
+    assert_eq!(execs, 1, "plan-lsp executed something:\n{trace}");
+    for call in [
+        "connect(", "socket(", "bind(", "sendto(", "vfork(", " fork(",
+    ] {
+        assert!(
+            !calls.iter().any(|l| l.contains(call)),
+            "plan-lsp made a {call} call:\n{trace}"
+        );
+    }
+    for line in calls.iter().filter(|l| l.contains("open")) {
+        let path = line.split('"').nth(1).unwrap_or_default();
+        // The dynamic loader probes its search path for shared libraries.
+        let library = path.rsplit('/').next().is_some_and(|f| f.contains(".so"));
+        assert!(
+            library || ALLOWED_OPENS.iter().any(|p| path.starts_with(p)),
+            "plan-lsp opened {path}:\n{line}"
+        );
+    }
+    eprintln!(
+        "strace: {} calls traced, 1 execve (the server itself), no sockets",
+        calls.len()
+    );
+}
