@@ -3,7 +3,7 @@
 //! Every rule reads the `PlanTree` and the `Schema`; none knows the default
 //! template's sections by name.
 
-use super::parse::{Cell, Counter, PlanTree, Section, Subsection, Table};
+use super::parse::{Cell, CodeBlock, Counter, PlanTree, Section, Subsection, Table};
 use super::placeholder::{self, PlaceholderKind};
 use super::template::{ItemSpec, Schema, SectionSpec, TableSpec};
 use super::{Code, Diagnostic, TextRange};
@@ -11,6 +11,42 @@ use super::{Code, Diagnostic, TextRange};
 /// Runs every rule and returns the findings sorted by position.
 #[must_use]
 pub fn run(text: &str, tree: &PlanTree, schema: &Schema) -> Vec<Diagnostic> {
+    let tokens = code_placeholders(text, &tree.code_blocks, &tree.inline_code, schema);
+    run_with_code_placeholders(text, tree, schema, &tokens)
+}
+
+/// The template placeholders left in code blocks and inline code: the
+/// text-scanning part of the rules, which incremental reanalysis keeps for
+/// the code it did not reparse.
+#[must_use]
+pub fn code_placeholders(
+    text: &str,
+    blocks: &[CodeBlock],
+    inline_code: &[TextRange],
+    schema: &Schema,
+) -> Vec<TextRange> {
+    let mut tokens = Vec::new();
+    for block in blocks {
+        tokens.extend(placeholder::code_tokens(
+            text,
+            block.content,
+            &schema.code_tokens,
+        ));
+    }
+    for code in inline_code {
+        tokens.extend(placeholder::code_tokens(text, *code, &schema.code_tokens));
+    }
+    tokens
+}
+
+/// `run`, given the result of `code_placeholders` for the whole tree.
+#[must_use]
+pub fn run_with_code_placeholders(
+    text: &str,
+    tree: &PlanTree,
+    schema: &Schema,
+    code_placeholders: &[TextRange],
+) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let fence = tree.unclosed_fence().map(|block| block.range.start);
     unclosed_fence(text, tree, &mut out);
@@ -20,7 +56,7 @@ pub fn run(text: &str, tree: &PlanTree, schema: &Schema) -> Vec<Diagnostic> {
     if fence.is_none() {
         missing_sections(tree, schema, &matched, &mut out);
     }
-    unfilled_placeholders(text, tree, schema, &mut out);
+    unfilled_placeholders(text, tree, code_placeholders, &mut out);
     for (section, index) in tree.sections.iter().zip(&matched) {
         let Some(spec) = index.map(|i| &schema.sections[i]) else {
             continue;
@@ -201,19 +237,13 @@ fn missing_sections(
 }
 
 /// `unfilled-placeholder`: template placeholders left in the text.
-fn unfilled_placeholders(text: &str, tree: &PlanTree, schema: &Schema, out: &mut Vec<Diagnostic>) {
-    let mut tokens: Vec<TextRange> = tree.placeholders.clone();
-    for block in &tree.code_blocks {
-        tokens.extend(placeholder::code_tokens(
-            text,
-            block.content,
-            &schema.code_tokens,
-        ));
-    }
-    for code in &tree.inline_code {
-        tokens.extend(placeholder::code_tokens(text, *code, &schema.code_tokens));
-    }
-    for token in tokens {
+fn unfilled_placeholders(
+    text: &str,
+    tree: &PlanTree,
+    code_placeholders: &[TextRange],
+    out: &mut Vec<Diagnostic>,
+) {
+    for &token in tree.placeholders.iter().chain(code_placeholders) {
         let written = &text[token.as_usize()];
         let inner = &written[1..written.len() - 1];
         let message = match PlaceholderKind::classify(inner) {

@@ -10,6 +10,7 @@ pub mod actions;
 pub mod checks;
 pub mod complete;
 pub mod hover;
+pub mod incremental;
 pub mod outline;
 pub mod parse;
 pub mod placeholder;
@@ -243,6 +244,9 @@ pub struct Analysis {
     pub is_plan: bool,
     pub diagnostics: Vec<Diagnostic>,
     outline: OnceLock<Vec<Symbol>>,
+    /// Placeholders found in code (see `checks::code_placeholders`), kept
+    /// for incremental reanalysis; empty when the document is not a plan.
+    code_placeholders: Vec<TextRange>,
 }
 
 impl Analysis {
@@ -264,19 +268,7 @@ impl Analysis {
 #[must_use]
 pub fn analyze(text: &str, schema: &Arc<Schema>, ctx: &DocContext) -> Analysis {
     let tree = parse::parse(text);
-    let is_plan = is_plan(&tree, schema, ctx);
-    let diagnostics = if is_plan {
-        checks::run(text, &tree, schema)
-    } else {
-        Vec::new()
-    };
-    Analysis {
-        tree,
-        schema: Arc::clone(schema),
-        is_plan,
-        diagnostics,
-        outline: OnceLock::new(),
-    }
+    incremental::check(text, tree, schema, ctx)
 }
 
 /// Whether a document should be checked as a plan.

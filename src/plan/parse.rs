@@ -30,6 +30,9 @@ pub struct PlanTree {
     pub placeholders: Vec<TextRange>,
     /// HTML comments (`<!-- ... -->`), for annotations.
     pub comments: Vec<TextRange>,
+    /// Link reference definitions (`[x]: /url`). They act on the whole
+    /// document, so incremental reparsing gives up when there are any.
+    pub link_definitions: Vec<TextRange>,
     /// The length of the text in bytes.
     pub len: u32,
 }
@@ -229,6 +232,19 @@ struct Builder<'a> {
 /// Parses `text` into a `PlanTree`.
 #[must_use]
 pub fn parse(text: &str) -> PlanTree {
+    parse_with(text, false)
+}
+
+/// Parses `text` as the continuation of a `##` section whose heading lies
+/// before it: the tree starts with one section with an empty heading at
+/// offset 0, to which the `###` subsections of `text` belong. Used by
+/// incremental reparsing from a `###` heading.
+#[must_use]
+pub fn parse_in_section(text: &str) -> PlanTree {
+    parse_with(text, true)
+}
+
+fn parse_with(text: &str, in_section: bool) -> PlanTree {
     let mut builder = Builder {
         text,
         tree: PlanTree {
@@ -247,11 +263,22 @@ pub fn parse(text: &str) -> PlanTree {
         prose: None,
         preamble_body: Body::default(),
     };
+    if in_section {
+        builder.tree.sections.push(Section::default());
+        builder.owner = Owner::Section;
+    }
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH;
-    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+    let mut events = Parser::new_ext(text, options).into_offset_iter();
+    for (event, range) in &mut events {
         builder.event(event, range);
     }
+    builder.tree.link_definitions = events
+        .reference_definitions()
+        .iter()
+        .map(|(_, def)| TextRange::new(def.span.start, def.span.end))
+        .collect();
+    builder.tree.link_definitions.sort();
     builder.flush_prose();
     builder.finish()
 }
@@ -619,31 +646,34 @@ impl Builder<'_> {
     }
 
     fn finish(mut self) -> PlanTree {
-        let len = self.text.len();
-        let starts: Vec<usize> = self
-            .tree
-            .sections
+        set_ranges(self.text, &mut self.tree.sections, self.text.len());
+        self.tree
+    }
+}
+
+/// Sets the ranges of `sections` and their subsections: each section runs
+/// to the next one's heading, the last one to `end`, all trimmed.
+pub fn set_ranges(text: &str, sections: &mut [Section], end: usize) {
+    let starts: Vec<usize> = sections
+        .iter()
+        .skip(1)
+        .map(|s| s.heading.range.start as usize)
+        .chain(std::iter::once(end))
+        .collect();
+    for (section, next) in sections.iter_mut().zip(starts) {
+        let start = section.heading.range.start as usize;
+        section.range = trim_end(text, start, next);
+        let section_end = section.range.end as usize;
+        let sub_starts: Vec<usize> = section
+            .subsections
             .iter()
             .skip(1)
             .map(|s| s.heading.range.start as usize)
-            .chain(std::iter::once(len))
+            .chain(std::iter::once(section_end))
             .collect();
-        for (section, next) in self.tree.sections.iter_mut().zip(starts) {
-            let start = section.heading.range.start as usize;
-            section.range = trim_end(self.text, start, next);
-            let section_end = section.range.end as usize;
-            let sub_starts: Vec<usize> = section
-                .subsections
-                .iter()
-                .skip(1)
-                .map(|s| s.heading.range.start as usize)
-                .chain(std::iter::once(section_end))
-                .collect();
-            for (sub, sub_next) in section.subsections.iter_mut().zip(sub_starts) {
-                sub.range = trim_end(self.text, sub.heading.range.start as usize, sub_next);
-            }
+        for (sub, sub_next) in section.subsections.iter_mut().zip(sub_starts) {
+            sub.range = trim_end(text, sub.heading.range.start as usize, sub_next);
         }
-        self.tree
     }
 }
 
