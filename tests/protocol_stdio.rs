@@ -298,3 +298,12 @@ fn a_panicking_handler_answers_an_error_and_the_server_keeps_serving() {
         assert!(stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn end_of_input_without_exit_ends_the_server() {
+    let mut server = start();
+    server.send_raw(b"Content-Length: 50\r\n\r\n{\"partial");
+    let (code, took) = server.hang_up();
+    assert_eq!(code, Some(0));
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}

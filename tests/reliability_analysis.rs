@@ -14,7 +14,7 @@ use proptest::prelude::*;
 /// Generous time allowed per MB of input (debug builds are ~10x slower
 /// than release); catches quadratic blowups without being flaky.
 const PER_MB: Duration = Duration::from_secs(2);
-const FLOOR: Duration = Duration::from_millis(500);
+const FLOOR: Duration = Duration::from_millis(1500);
 
 fn cases() -> u32 {
     std::env::var("PROPTEST_CASES")

@@ -297,6 +297,27 @@ impl StdioServer {
     }
 }
 
+impl StdioServer {
+    /// Closes stdin without `exit`; returns the exit code and how long the
+    /// server took to go.
+    pub fn hang_up(mut self) -> (Option<i32>, Duration) {
+        drop(self.stdin.take());
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                std::thread::sleep(Duration::from_millis(50));
+                self.assert_clean_stdout();
+                return (status.code(), started.elapsed());
+            }
+            assert!(
+                started.elapsed() < TIMEOUT,
+                "plan-lsp ignored the end of its input"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
 impl Drop for StdioServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
