@@ -451,7 +451,8 @@ fn items_rules(section: &Section, spec: &ItemSpec, fence: Option<u32>, out: &mut
         {
             continue;
         }
-        let name = match counter.number {
+        // Names are built only for the items that get a finding.
+        let name = || match counter.number {
             Some(n) => item_name(spec, n, &counter.suffix),
             None => sub.heading.text.clone(),
         };
@@ -467,12 +468,13 @@ fn numbering(section: &Section, spec: &ItemSpec, out: &mut Vec<Diagnostic>) {
         let Some(n) = counter.number else {
             continue;
         };
-        let here = item_name(spec, n, &counter.suffix);
+        let here = || item_name(spec, n, &counter.suffix);
         let problem = match prev {
             None if n != spec.start && counter.suffix.is_empty() => Some(format!(
-                "Numbering starts at {}; expected {} here, found {here}",
+                "Numbering starts at {}; expected {} here, found {}",
                 spec.start,
-                item_name(spec, spec.start, "")
+                item_name(spec, spec.start, ""),
+                here()
             )),
             None => None,
             Some((p, psuf)) => step_problem(spec, (p, psuf), (n, &counter.suffix), &here),
@@ -488,14 +490,15 @@ fn step_problem(
     spec: &ItemSpec,
     prev: (u32, &str),
     here_n: (u32, &str),
-    here: &str,
+    here: &dyn Fn() -> String,
 ) -> Option<String> {
     let (p, psuf) = prev;
     let (n, suffix) = here_n;
-    let before = item_name(spec, p, psuf);
     if n == p + 1 {
         return None;
     }
+    let before = item_name(spec, p, psuf);
+    let here = here();
     if n == p {
         if !suffix.is_empty() && suffix > psuf {
             return None;
@@ -521,7 +524,12 @@ fn has_field(sub: &Subsection, label: &str) -> bool {
 }
 
 /// `missing-field`: expected fields absent from an item.
-fn missing_fields(sub: &Subsection, spec: &ItemSpec, name: &str, out: &mut Vec<Diagnostic>) {
+fn missing_fields(
+    sub: &Subsection,
+    spec: &ItemSpec,
+    name: &dyn Fn() -> String,
+    out: &mut Vec<Diagnostic>,
+) {
     for field in spec.fields.iter().filter(|f| f.expected) {
         if has_field(sub, &field.label) {
             continue;
@@ -530,7 +538,8 @@ fn missing_fields(sub: &Subsection, spec: &ItemSpec, name: &str, out: &mut Vec<D
             sub.heading.range,
             Code::MissingField,
             format!(
-                "{name} has no `**{}**` field{}",
+                "{} has no `**{}**` field{}",
+                name(),
                 field.label,
                 guidance_suffix(&field.guidance)
             ),
@@ -544,7 +553,7 @@ fn without_tests(
     sub: &Subsection,
     spec: &ItemSpec,
     counter: &Counter,
-    name: &str,
+    name: &dyn Fn() -> String,
     out: &mut Vec<Diagnostic>,
 ) {
     let template_has = |label: &str| {
@@ -567,15 +576,18 @@ fn without_tests(
     if code_fields.is_empty() {
         return;
     }
-    let has_tests = sub
-        .body
-        .fields
-        .iter()
-        .any(|f| f.label.to_ascii_lowercase().starts_with("test"));
+    let has_tests = sub.body.fields.iter().any(|f| {
+        f.label
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("test"))
+    });
     // `**Code** (create `tests/test_x.py`)` is itself the tests.
-    let code_is_tests = code_fields
-        .iter()
-        .any(|f| f.qualifier.to_ascii_lowercase().contains("test"));
+    let code_is_tests = code_fields.iter().any(|f| {
+        f.qualifier
+            .as_bytes()
+            .windows(4)
+            .any(|w| w.eq_ignore_ascii_case(b"test"))
+    });
     if has_tests || code_is_tests {
         return;
     }
@@ -583,7 +595,8 @@ fn without_tests(
         sub.heading.range,
         Code::StepWithoutTests,
         format!(
-            "{name} has a `**Code**` block but no `**Tests**` block; each step includes its tests"
+            "{} has a `**Code**` block but no `**Tests**` block; each step includes its tests",
+            name()
         ),
     ));
 }

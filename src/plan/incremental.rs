@@ -109,15 +109,38 @@ pub fn reanalyze(
     schema: &Arc<Schema>,
     ctx: &DocContext,
 ) -> Analysis {
-    let spliced = Arc::ptr_eq(&old.schema, schema)
-        .then(|| reparse(&old.tree, text, edit))
-        .flatten();
-    let Some(spliced) = spliced else {
+    let owned = Analysis {
+        tree: old.tree.clone(),
+        schema: Arc::clone(&old.schema),
+        is_plan: old.is_plan,
+        diagnostics: Vec::new(),
+        outline: OnceLock::new(),
+        code_placeholders: old.code_placeholders.clone(),
+    };
+    reanalyze_owned(owned, text, edit, schema, ctx)
+}
+
+/// `reanalyze`, reusing the old analysis's tree without copying it.
+#[must_use]
+pub fn reanalyze_owned(
+    old: Analysis,
+    text: &str,
+    edit: Edit,
+    schema: &Arc<Schema>,
+    ctx: &DocContext,
+) -> Analysis {
+    if !Arc::ptr_eq(&old.schema, schema) {
+        return super::analyze(text, schema, ctx);
+    }
+    let Some(plan) = plan_region(&old.tree, text, edit) else {
         return super::analyze(text, schema, ctx);
     };
+    let old_is_plan = old.is_plan;
+    let old_tokens = old.code_placeholders;
+    let spliced = splice(old.tree, text, plan);
     let tree = spliced.tree;
     let is_plan = is_plan(&tree, schema, ctx);
-    if !is_plan || !old.is_plan {
+    if !is_plan || !old_is_plan {
         return check(text, tree, schema, ctx);
     }
     let region = spliced.region;
@@ -128,15 +151,14 @@ pub fn reanalyze(
         .filter(|r| region.contains(r.start))
         .copied()
         .collect();
-    let mut tokens: Vec<TextRange> = old
-        .code_placeholders
+    let mut tokens: Vec<TextRange> = old_tokens
         .iter()
         .filter(|r| r.start < region.start)
         .copied()
         .collect();
     tokens.extend(checks::code_placeholders(text, blocks, &inline, schema));
     tokens.extend(
-        old.code_placeholders
+        old_tokens
             .iter()
             .filter(|r| r.start >= spliced.old_region_end)
             .map(|&r| shift(r, spliced.delta)),
@@ -145,10 +167,13 @@ pub fn reanalyze(
 }
 
 /// The region `reanalyze` would reparse (in the new text), or `None` when
-/// it would analyse the whole text; for tests and diagnostics of the cache.
+/// it would analyse the whole text; for tests.
 #[must_use]
 pub fn reparsed_region(old: &Analysis, text: &str, edit: Edit) -> Option<TextRange> {
-    reparse(&old.tree, text, edit).map(|spliced| spliced.region)
+    plan_region(&old.tree, text, edit).map(|plan| TextRange {
+        start: plan.from,
+        end: plan.to,
+    })
 }
 
 /// A tree spliced from the old one and a reparsed region.
@@ -223,7 +248,7 @@ fn shift_u32(offset: u32, delta: i64) -> u32 {
     u32::try_from(i64::from(offset) + delta).unwrap_or(0)
 }
 
-fn reparse(old: &PlanTree, text: &str, edit: Edit) -> Option<Spliced> {
+fn plan_region(old: &PlanTree, text: &str, edit: Edit) -> Option<RegionPlan> {
     let delta = edit.delta();
     let consistent = edit.start <= edit.old_end
         && edit.start <= edit.new_end
@@ -253,8 +278,8 @@ fn reparse(old: &PlanTree, text: &str, edit: Edit) -> Option<Spliced> {
     let mut step = 1;
     loop {
         let end = ends.get(next).copied();
-        if let Some(spliced) = try_region(old, text, start, end, delta) {
-            return Some(spliced);
+        if let Some(plan) = try_region(text, start, end, delta) {
+            return Some(plan);
         }
         end?;
         next += step;
@@ -265,15 +290,24 @@ fn reparse(old: &PlanTree, text: &str, edit: Edit) -> Option<Spliced> {
     }
 }
 
-/// Reparses from `start` to `end` (old boundaries) and splices, or `None`
-/// when the heading at `end` does not line up.
+/// A reparsed region and where it goes.
+struct RegionPlan {
+    region: PlanTree,
+    from: u32,
+    to: u32,
+    start: Option<Boundary>,
+    end: Option<Boundary>,
+    delta: i64,
+}
+
+/// Reparses from `start` to `end` (old boundaries), or `None` when the
+/// heading at `end` does not line up.
 fn try_region(
-    old: &PlanTree,
     text: &str,
     start: Option<Boundary>,
     end: Option<Boundary>,
     delta: i64,
-) -> Option<Spliced> {
+) -> Option<RegionPlan> {
     let from = start.map_or(0, |b| b.at as usize);
     let to = end.map_or(text.len(), |b| shift_u32(b.at, delta) as usize);
     let stop = match end {
@@ -321,114 +355,111 @@ fn try_region(
             return None;
         }
     }
-    let old_end = end.map_or(old.len, |b| b.at);
-    Some(splice(
-        old,
-        text,
+    Some(RegionPlan {
         region,
-        from as u32,
+        from: from as u32,
+        to: to as u32,
         start,
-        old_end,
-        to as u32,
         end,
         delta,
-    ))
+    })
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the splice points are distinct values"
-)]
-fn splice(
-    old: &PlanTree,
-    text: &str,
-    mut region: PlanTree,
-    from: u32,
-    start: Option<Boundary>,
-    old_end: u32,
-    to: u32,
-    end: Option<Boundary>,
-    delta: i64,
-) -> Spliced {
-    let prefix_blocks = old.code_blocks.partition_point(|b| b.range.start < from);
-    let suffix_blocks = old.code_blocks.partition_point(|b| b.range.start < old_end);
+fn splice(old: PlanTree, text: &str, plan: RegionPlan) -> Spliced {
+    let RegionPlan {
+        mut region,
+        from,
+        to,
+        start,
+        end,
+        delta,
+    } = plan;
+    let old_end = end.map_or(old.len, |b| b.at);
+    let from_sub = start.is_some_and(|b| b.level == Level::Subsection);
+    let PlanTree {
+        title,
+        preamble,
+        mut sections,
+        code_blocks: mut blocks,
+        inline_code,
+        placeholders,
+        comments,
+        ..
+    } = old;
+    let old_lists = PlanTree {
+        inline_code,
+        placeholders,
+        comments,
+        ..PlanTree::default()
+    };
+    let prefix_blocks = blocks.partition_point(|b| b.range.start < from);
+    let suffix_blocks = blocks.partition_point(|b| b.range.start < old_end);
     shift_tree(&mut region, i64::from(from), prefix_blocks);
     let region_blocks = region.code_blocks.len();
-    let remap_suffix = |i: usize| i - suffix_blocks + prefix_blocks + region_blocks;
+    let remap = |i: usize| i - suffix_blocks + prefix_blocks + region_blocks;
+    let mut suffix = blocks.split_off(suffix_blocks);
+    blocks.truncate(prefix_blocks);
+    for block in &mut suffix {
+        shift_block(block, delta);
+    }
+    blocks.append(&mut region.code_blocks);
+    blocks.append(&mut suffix);
     let mut tree = PlanTree {
         len: text.len() as u32,
+        code_blocks: blocks,
         ..PlanTree::default()
     };
     if start.is_some() {
-        tree.title.clone_from(&old.title);
-        tree.preamble.clone_from(&old.preamble);
+        tree.title = title;
+        tree.preamble = preamble;
     } else {
         tree.title = region.title.take();
         tree.preamble = std::mem::take(&mut region.preamble);
     }
-    tree.code_blocks
-        .extend_from_slice(&old.code_blocks[..prefix_blocks]);
-    tree.code_blocks.append(&mut region.code_blocks);
-    tree.code_blocks.extend(
-        old.code_blocks[suffix_blocks..]
-            .iter()
-            .map(|b| shift_block(b.clone(), delta)),
-    );
-    splice_lists(old, &mut region, &mut tree, from, old_end, delta);
-    // Sections before the region, the one the region continues cut at it.
-    let mut region_sections = region.sections.into_iter();
-    for section in old
-        .sections
-        .iter()
-        .take_while(|s| s.heading.range.start < from)
-    {
-        tree.sections.push(section.clone());
-    }
-    if start.is_some_and(|b| b.level == Level::Subsection) {
+    splice_lists(&old_lists, &mut region, &mut tree, from, old_end, delta);
+    // Split the old sections: those after the region, the subsections after
+    // it of the section it ends in, and those before it.
+    let first_after = sections.partition_point(|s| s.heading.range.start < old_end);
+    let mut suffix_sections = sections.split_off(first_after);
+    let mut suffix_subs = match (end, sections.last_mut()) {
+        (Some(b), Some(cut)) if b.level == Level::Subsection => {
+            let at = cut
+                .subsections
+                .partition_point(|s| s.heading.range.start < old_end);
+            cut.subsections.split_off(at)
+        }
+        _ => Vec::new(),
+    };
+    let prefix = sections.partition_point(|s| s.heading.range.start < from);
+    sections.truncate(prefix);
+    let mut region_sections = std::mem::take(&mut region.sections).into_iter();
+    if from_sub {
         let continued = region_sections.next().unwrap_or_default();
-        if let Some(last) = tree.sections.last_mut() {
+        if let Some(last) = sections.last_mut() {
             last.subsections.retain(|s| s.heading.range.start < from);
             last.subsections.extend(continued.subsections);
         }
     }
     // The untouched sections before the region keep their ranges; the one
     // cut at the region and everything up to the suffix get new ones.
-    let seam_from = old
-        .sections
-        .iter()
-        .take_while(|s| s.heading.range.start < from)
-        .count()
-        .saturating_sub(usize::from(
-            start.is_some_and(|b| b.level == Level::Subsection),
-        ));
-    tree.sections.extend(region_sections);
-    if let Some(end) = end {
-        let shift_section = |s: &Section| shift_section(s.clone(), delta, &remap_suffix);
-        let first_after = old
-            .sections
-            .partition_point(|s| s.heading.range.start < old_end);
-        if end.level == Level::Subsection
-            && let Some(cut) = first_after.checked_sub(1).map(|i| &old.sections[i])
-            && let Some(last) = tree.sections.last_mut()
-        {
-            last.subsections.extend(
-                cut.subsections
-                    .iter()
-                    .filter(|s| s.heading.range.start >= old_end)
-                    .map(|s| shift_subsection(s.clone(), delta, &remap_suffix)),
-            );
-        }
-        let seam_to = tree.sections.len();
-        tree.sections
-            .extend(old.sections[first_after..].iter().map(shift_section));
-        let seam_end = tree
-            .sections
-            .get(seam_to)
-            .map_or(text.len(), |s| s.heading.range.start as usize);
-        parse::set_ranges(text, &mut tree.sections[seam_from..seam_to], seam_end);
-    } else {
-        parse::set_ranges(text, &mut tree.sections[seam_from..], text.len());
+    let seam_from = prefix.saturating_sub(usize::from(from_sub));
+    sections.extend(region_sections);
+    for sub in &mut suffix_subs {
+        shift_subsection(sub, delta, &remap);
     }
+    if let Some(last) = sections.last_mut() {
+        last.subsections.append(&mut suffix_subs);
+    }
+    let seam_to = sections.len();
+    let seam_end = suffix_sections.first().map_or(text.len(), |s| {
+        shift_u32(s.heading.range.start, delta) as usize
+    });
+    parse::set_ranges(text, &mut sections[seam_from..seam_to], seam_end);
+    for section in &mut suffix_sections {
+        shift_section(section, delta, &remap);
+    }
+    sections.append(&mut suffix_sections);
+    tree.sections = sections;
     Spliced {
         tree,
         region: TextRange {
@@ -511,36 +542,27 @@ fn shift_body(body: &mut Body, delta: i64, remap: &impl Fn(usize) -> usize) {
     body.first_block = body.first_block.map(|r| shift(r, delta));
 }
 
-fn shift_subsection(
-    mut sub: Subsection,
-    delta: i64,
-    remap: &impl Fn(usize) -> usize,
-) -> Subsection {
+fn shift_subsection(sub: &mut Subsection, delta: i64, remap: &impl Fn(usize) -> usize) {
     shift_heading(&mut sub.heading, delta);
     sub.range = shift(sub.range, delta);
     if let Some(counter) = sub.counter.as_mut() {
         counter.range = shift(counter.range, delta);
     }
     shift_body(&mut sub.body, delta, remap);
-    sub
 }
 
-fn shift_section(mut section: Section, delta: i64, remap: &impl Fn(usize) -> usize) -> Section {
+fn shift_section(section: &mut Section, delta: i64, remap: &impl Fn(usize) -> usize) {
     shift_heading(&mut section.heading, delta);
     section.range = shift(section.range, delta);
     shift_body(&mut section.body, delta, remap);
-    section.subsections = section
-        .subsections
-        .into_iter()
-        .map(|s| shift_subsection(s, delta, remap))
-        .collect();
-    section
+    for sub in &mut section.subsections {
+        shift_subsection(sub, delta, remap);
+    }
 }
 
-fn shift_block(mut block: CodeBlock, delta: i64) -> CodeBlock {
+fn shift_block(block: &mut CodeBlock, delta: i64) {
     block.range = shift(block.range, delta);
     block.content = shift(block.content, delta);
-    block
 }
 
 /// Moves a tree parsed from a slice to the slice's offset in the document,
@@ -553,13 +575,11 @@ fn shift_tree(tree: &mut PlanTree, delta: i64, blocks: usize) {
         field.range = shift(field.range, delta);
         field.line = shift(field.line, delta);
     }
-    let sections = std::mem::take(&mut tree.sections);
-    tree.sections = sections
-        .into_iter()
-        .map(|s| shift_section(s, delta, &|i| i + blocks))
-        .collect();
+    for section in &mut tree.sections {
+        shift_section(section, delta, &|i| i + blocks);
+    }
     for block in &mut tree.code_blocks {
-        *block = shift_block(block.clone(), delta);
+        shift_block(block, delta);
     }
     for list in [
         &mut tree.inline_code,
