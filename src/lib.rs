@@ -2,13 +2,14 @@
 //!
 //! Modules in reading order: the pure core (`plan`), the bridge to protocol
 //! positions (`convert`), open documents (`document`), the server
-//! (`server`) behind its wire guards (`transport`) and the command line (`cli`).
+//! (`server`, with its shared `state`) behind its wire guards (`transport`) and the command line (`cli`).
 
 pub mod plan;
 
 pub mod convert;
 pub mod document;
 pub mod server;
+mod state;
 pub mod transport;
 
 pub mod cli;
