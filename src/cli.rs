@@ -185,7 +185,17 @@ fn apply_fixes(
 
 /// Writes `text` to a temporary file next to `path` and renames it over
 /// `path`, so that a failure leaves the original untouched.
+///
+/// A read-only file is refused (even for root, who could replace it), and a
+/// symbolic link is followed so that the link stays a link.
 fn write_atomically(path: &Path, text: &str) -> io::Result<()> {
+    let path = &std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if std::fs::metadata(path).is_ok_and(|m| m.permissions().readonly()) {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "the file is read-only; it was left unchanged",
+        ));
+    }
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
         _ => PathBuf::from("."),
@@ -367,4 +377,73 @@ fn github(reports: &[Report]) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("plan-lsp-atomic-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.contains(".plan-lsp-"))
+            .collect()
+    }
+
+    #[test]
+    fn failed_rename_leaves_the_target_and_no_temporary_file() {
+        let dir = scratch("rename");
+        // A non-empty directory where the file should be: the rename fails.
+        let target = dir.join("x-plan.md");
+        std::fs::create_dir_all(target.join("inside")).unwrap();
+        let error = write_atomically(&target, "new text").unwrap_err();
+        assert!(!error.to_string().is_empty());
+        assert!(target.join("inside").is_dir());
+        assert!(leftovers(&dir).is_empty(), "{:?}", leftovers(&dir));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn read_only_files_are_refused_and_unchanged() {
+        let dir = scratch("readonly");
+        let target = dir.join("x-plan.md");
+        std::fs::write(&target, "old text").unwrap();
+        let mut permissions = std::fs::metadata(&target).unwrap().permissions();
+        permissions.set_readonly(true);
+        std::fs::set_permissions(&target, permissions).unwrap();
+        let error = write_atomically(&target, "new text").unwrap_err();
+        assert!(error.to_string().contains("read-only"), "{error}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "old text");
+        assert!(leftovers(&dir).is_empty());
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn symbolic_links_stay_links() {
+        let dir = scratch("symlink");
+        let real = dir.join("real-plan.md");
+        let link = dir.join("link-plan.md");
+        std::fs::write(&real, "old text").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomically(&link, "new text").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new text");
+        assert!(leftovers(&dir).is_empty());
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -174,3 +174,40 @@ fn usage_errors_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("xml"));
 }
+
+#[test]
+fn fix_refuses_a_read_only_plan_and_leaves_it_unchanged() {
+    let dir = scratch("readonly-fix");
+    let plan = dir.join("search-index-plan.md");
+    let original = std::fs::read_to_string(root().join("examples/demo-plan.md")).unwrap();
+    std::fs::write(&plan, &original).unwrap();
+    // The demo has safe fixes (the title's slug placeholder, step numbering).
+    let writable = dir.join("copy-plan.md");
+    std::fs::write(&writable, &original).unwrap();
+    let output = plan_lsp(&["check", "--fix", "copy-plan.md"], &dir);
+    assert_ne!(
+        std::fs::read_to_string(&writable).unwrap(),
+        original,
+        "{}",
+        stderr(&output)
+    );
+
+    let mut permissions = std::fs::metadata(&plan).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(&plan, permissions).unwrap();
+    let output = plan_lsp(&["check", "--fix", "search-index-plan.md"], &dir);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(
+        err.contains("search-index-plan.md") && err.contains("read-only"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&plan).unwrap(), original);
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains(".plan-lsp-"))
+        .collect();
+    assert!(leftovers.is_empty());
+    let _ = std::fs::remove_dir_all(dir);
+}
