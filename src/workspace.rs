@@ -185,8 +185,12 @@ fn scan(state: &State) -> usize {
     for root in rest {
         builder.add(&root.given);
     }
+    // Ignore files are read inside the folders only: not from their parent
+    // directories, nor the user's global git excludes.
     builder
         .require_git(false)
+        .parents(false)
+        .git_global(false)
         .follow_links(false)
         .max_filesize(Some(MAX_FILE_BYTES));
     let encoding = state.encoding();
