@@ -10,6 +10,7 @@ use ropey::Rope;
 use serde::Serialize;
 
 use crate::convert::{self, Encoding};
+use crate::files;
 use crate::plan::{self, DocContext, Schema, Severity};
 
 /// How findings are printed.
@@ -119,11 +120,14 @@ pub fn check_with(paths: &[PathBuf], format: Format, fix: bool) -> ExitCode {
         } else {
             (text, analysis)
         };
+        let hints = file_hints(&path, &text, &analysis);
+        let mut diagnostics = analysis.diagnostics;
+        diagnostics.extend(hints);
         reports.push(Report {
             rope: Rope::from_str(&text),
             text: Arc::from(text),
             path,
-            diagnostics: analysis.diagnostics,
+            diagnostics,
         });
     }
     let rendered = match format {
@@ -146,6 +150,32 @@ pub fn check_with(paths: &[PathBuf], format: Format, fix: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The `missing-file` hints of a plan, as the editor gives them. Paths are
+/// looked up from a root, then from the plan's directory, never outside the
+/// root: the root is the plan's git root, else the current directory when
+/// it holds the plan, else the plan's directory.
+fn file_hints(path: &Path, text: &str, analysis: &plan::Analysis) -> Vec<plan::Diagnostic> {
+    if !analysis.is_plan || analysis.tree.preamble.is_empty() {
+        return Vec::new();
+    }
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let cwd = files::roots(&[PathBuf::from(".")]);
+    let root = files::git_root(&dir).unwrap_or_else(|| {
+        if files::inside(&cwd, &dir) {
+            PathBuf::from(".")
+        } else {
+            dir.clone()
+        }
+    });
+    let roots = files::roots(&[root]);
+    plan::links::missing_files(text, analysis, |p| {
+        files::resolve(&roots, Some(&dir), p).is_some()
+    })
 }
 
 /// Applies the safe fixes to one plan and writes it back atomically.

@@ -167,7 +167,8 @@ pub fn diagnostic(
     }
 }
 
-fn symbol_kind(kind: plan::SymbolKind) -> lsp::SymbolKind {
+#[must_use]
+pub fn symbol_kind(kind: plan::SymbolKind) -> lsp::SymbolKind {
     match kind {
         plan::SymbolKind::Title => lsp::SymbolKind::FILE,
         plan::SymbolKind::Section => lsp::SymbolKind::NAMESPACE,
@@ -314,5 +315,36 @@ pub fn hover(rope: &Rope, info: &plan::hover::HoverInfo, encoding: Encoding) -> 
             value: info.markdown.clone(),
         }),
         range: Some(to_lsp_range(rope, info.range, encoding)),
+    }
+}
+
+/// A link from `range` to the file `target`.
+#[must_use]
+pub fn document_link(
+    rope: &Rope,
+    range: TextRange,
+    target: lsp::Uri,
+    encoding: Encoding,
+) -> lsp::DocumentLink {
+    lsp::DocumentLink {
+        range: to_lsp_range(rope, range, encoding),
+        target: Some(target),
+        tooltip: None,
+        data: None,
+    }
+}
+
+/// A display-only code lens: its command has an empty id, so clients show
+/// the title without making it clickable.
+#[must_use]
+pub fn code_lens(rope: &Rope, lens: &plan::progress::Lens, encoding: Encoding) -> lsp::CodeLens {
+    lsp::CodeLens {
+        range: to_lsp_range(rope, lens.range, encoding),
+        command: Some(lsp::Command {
+            title: lens.title.clone(),
+            command: String::new(),
+            arguments: None,
+        }),
+        data: None,
     }
 }

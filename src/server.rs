@@ -25,6 +25,12 @@ use tower_lsp_server::ls_types::{
     HoverParams, HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams,
     MessageType, OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
     TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, Uri,
+    WorkDoneProgressOptions,
+};
+use tower_lsp_server::ls_types::{
+    CodeLens, CodeLensOptions, CodeLensParams, DidChangeWatchedFilesParams, DocumentLink,
+    DocumentLinkOptions, DocumentLinkParams, GotoDefinitionParams, GotoDefinitionResponse,
+    WorkspaceSymbolParams, WorkspaceSymbolResponse,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService};
 use tracing::{debug, warn};
@@ -35,6 +41,7 @@ use crate::plan::actions::{self, FixContext};
 use crate::plan::{self, Analysis, DocContext, TextRange};
 use crate::state::{Job, State, file_name, publisher};
 use crate::transport::{self, CatchPanic};
+use crate::workspace;
 
 /// The `LanguageServer` implementation.
 #[derive(Debug)]
@@ -106,6 +113,24 @@ impl LanguageServer for Backend {
             .and_then(|i| i.snippet_support)
             .unwrap_or(false);
         self.state.snippets.store(snippets, Ordering::Relaxed);
+        *self
+            .state
+            .workspace_folders
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = workspace::folders(&params);
+        let client_workspace = params.capabilities.workspace.as_ref();
+        let watch_dynamic = client_workspace
+            .and_then(|w| w.did_change_watched_files.as_ref())
+            .and_then(|w| w.dynamic_registration)
+            .unwrap_or(false);
+        let diagnostic_refresh = client_workspace
+            .and_then(|w| w.diagnostics.as_ref())
+            .and_then(|d| d.refresh_support)
+            .unwrap_or(false);
+        let ws = &self.state.workspace;
+        ws.watch_dynamic.store(watch_dynamic, Ordering::Relaxed);
+        ws.diagnostic_refresh
+            .store(diagnostic_refresh, Ordering::Relaxed);
         let diagnostic_provider = pull.then(|| {
             DiagnosticServerCapabilities::Options(DiagnosticOptions {
                 identifier: Some("plan-lsp".to_owned()),
@@ -143,6 +168,15 @@ impl LanguageServer for Backend {
                     },
                 )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                document_link_provider: Some(DocumentLinkOptions {
+                    resolve_provider: Some(false),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                }),
+                definition_provider: Some(OneOf::Left(true)),
+                code_lens_provider: Some(CodeLensOptions {
+                    resolve_provider: Some(false),
+                }),
                 ..ServerCapabilities::default()
             },
             server_info: Some(ServerInfo {
@@ -154,6 +188,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        workspace::start(self.client.clone(), Arc::clone(&self.state));
         self.client
             .log_message(MessageType::INFO, "plan-lsp ready")
             .await;
@@ -218,6 +253,7 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         if self.state.docs().remove(&uri).is_some() {
+            workspace::document_closed(&self.state, &uri);
             self.queue(Job::Clear(uri));
         }
     }
@@ -325,9 +361,12 @@ impl LanguageServer for Backend {
         let items = match self.request_analysis(&params.text_document.uri)? {
             Some((snapshot, analysis)) => {
                 let encoding = self.state.encoding();
+                let uri = &params.text_document.uri;
+                let hints = workspace::file_hints(&self.state, uri, &snapshot.text, &analysis);
                 analysis
                     .diagnostics
                     .iter()
+                    .chain(&hints)
                     .map(|d| convert::diagnostic(&snapshot.rope, d, encoding))
                     .collect()
             }
@@ -342,6 +381,72 @@ impl LanguageServer for Backend {
                 },
             }),
         ))
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        let found = guarded(|| workspace::symbols(&self.state, &params.query))?;
+        Ok(Some(WorkspaceSymbolResponse::Nested(found)))
+    }
+
+    async fn document_link(&self, params: DocumentLinkParams) -> Result<Option<Vec<DocumentLink>>> {
+        let uri = params.text_document.uri;
+        let Some((snapshot, analysis)) = self.request_analysis(&uri)? else {
+            return Ok(None);
+        };
+        let links = guarded(|| workspace::document_links(&self.state, &uri, &snapshot, &analysis))?;
+        Ok(Some(links))
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let position = params.text_document_position_params;
+        let uri = position.text_document.uri;
+        let Some((snapshot, analysis)) = self.request_analysis(&uri)? else {
+            return Ok(None);
+        };
+        let encoding = self.state.encoding();
+        let offset = convert::from_lsp_position(&snapshot.rope, position.position, encoding);
+        let found = guarded(|| {
+            workspace::definition(&self.state, &uri, &snapshot, &analysis, offset as u32)
+        })?;
+        Ok(found.map(GotoDefinitionResponse::Scalar))
+    }
+
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let Some((snapshot, analysis)) = self.request_analysis(&params.text_document.uri)? else {
+            return Ok(None);
+        };
+        let lenses = guarded(|| workspace::code_lenses(&self.state, &snapshot, &analysis))?;
+        Ok(Some(lenses))
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        workspace::files_changed(&self.state, params.changes);
+        // A results or design document may have appeared or gone: the
+        // `missing-file` hints of the open plans may change.
+        let open: Vec<Uri> = self.state.docs().keys().cloned().collect();
+        for uri in open {
+            self.queue(Job::Analyze(uri));
+        }
+        let refresh = self.state.pull.load(Ordering::Relaxed)
+            && self
+                .state
+                .workspace
+                .diagnostic_refresh
+                .load(Ordering::Relaxed);
+        if refresh {
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                if let Err(error) = client.workspace_diagnostic_refresh().await {
+                    debug!("workspace/diagnostic/refresh failed: {error}");
+                }
+            });
+        }
     }
 }
 

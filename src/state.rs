@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 
@@ -42,6 +43,11 @@ pub(crate) struct State {
     /// The client accepts snippet syntax in completions.
     pub(crate) snippets: AtomicBool,
     pub(crate) schema: Arc<Schema>,
+    /// The workspace folders from `initialize` (`workspaceFolders`, else
+    /// `rootUri`); files are read only under them.
+    pub(crate) workspace_folders: RwLock<Vec<PathBuf>>,
+    /// The index of the plans in the workspace folders.
+    pub(crate) workspace: crate::workspace::Workspace,
 }
 
 impl State {
@@ -116,11 +122,13 @@ async fn publish(client: &Client, state: &State, uri: &Uri) {
         return;
     };
     let encoding = state.encoding();
+    let hints = crate::workspace::file_hints(state, uri, &snapshot.text, &analysis);
     // A panic here would end the publisher task and silence diagnostics.
     let Ok(diagnostics) = catch_unwind(AssertUnwindSafe(|| {
         analysis
             .diagnostics
             .iter()
+            .chain(&hints)
             .map(|d| convert::diagnostic(&snapshot.rope, d, encoding))
             .collect::<Vec<_>>()
     })) else {
@@ -172,6 +180,8 @@ impl State {
             pull: AtomicBool::new(false),
             snippets: AtomicBool::new(false),
             schema: Schema::builtin(),
+            workspace_folders: RwLock::new(Vec::new()),
+            workspace: crate::workspace::Workspace::default(),
         }
     }
 }

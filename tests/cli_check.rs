@@ -56,9 +56,21 @@ fn json_format_is_one_array_with_utf16_positions() {
     );
     assert_eq!(output.status.code(), Some(0));
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
-    let items = value.as_array().unwrap();
+    let (hints, items): (Vec<_>, Vec<_>) = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .partition(|d| d["code"] == "missing-file");
+    // The fixture's Track Progress file, `docs/search-index-results.md`, does
+    // not exist in this repository: a hint, as in the editor.
+    assert_eq!(hints.len(), 1, "{value}");
+    assert_eq!(hints[0]["severity"], "hint");
+    assert_eq!(
+        hints[0]["range"]["start"],
+        serde_json::json!({ "line": 2, "character": 27 })
+    );
     assert_eq!(items.len(), 1);
-    let item = &items[0];
+    let item = items[0];
     assert_eq!(item["path"], "tests/fixtures/emoji-plan.md");
     assert_eq!(item["code"], "unfilled-placeholder");
     assert_eq!(item["severity"], "warning");
@@ -210,4 +222,35 @@ fn fix_refuses_a_read_only_plan_and_leaves_it_unchanged() {
         .collect();
     assert!(leftovers.is_empty());
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn missing_results_file_is_a_hint_relative_to_the_git_root() {
+    let dir = scratch("results-hint");
+    std::fs::create_dir_all(dir.join(".git")).unwrap();
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    let plan = dir.join("docs/x-plan.md");
+    std::fs::write(
+        &plan,
+        "# x Plan\n\n> **Track Progress**: See `docs/x-results.md` for status.\n>\n\
+         > **Design**: See `../outside-design.md`.\n\n## Overview\n\nText.\n",
+    )
+    .unwrap();
+    let plan_arg = plan.to_string_lossy().into_owned();
+    // Run from elsewhere: the root is the plan's git root, not the cwd.
+    let output = plan_lsp(&["check", &plan_arg], root());
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}{}", stderr(&output));
+    assert!(
+        text.contains("hint[missing-file]: Track Progress: `docs/x-results.md` does not exist yet"),
+        "{text}"
+    );
+    assert!(text.contains("x-plan.md:3:28"), "{text}");
+    // `..` is never followed, so that path is not even a candidate.
+    assert!(!text.contains("outside-design"), "{text}");
+    std::fs::write(dir.join("docs/x-results.md"), "# Results\n").unwrap();
+    let output = plan_lsp(&["check", &plan_arg], root());
+    let text = stdout(&output);
+    assert!(!text.contains("missing-file"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
 }

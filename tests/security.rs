@@ -3,7 +3,7 @@
 //! are never read, and no network connection is opened. Under `strace`
 //! (when installed and permitted) the binary makes no `execve` after its
 //! own start, no socket calls, and opens only the loader's, `/proc/self`'s
-//! and cgroup files.
+//! and cgroup files. With a workspace folder, it opens nothing outside it.
 
 #[path = "common/stdio.rs"]
 mod stdio;
@@ -121,8 +121,11 @@ fn commands_in_a_plan_never_run_and_links_are_never_read() {
 
 /// Paths the binary may open besides shared libraries: the loader's cache,
 /// its own `/proc/self` files and the cgroup files the runtime reads to size its thread pool.
-const ALLOWED_OPENS: [&str; 7] = [
+/// What the runtime itself opens: the loader, the allocator (glibc reads
+/// the overcommit setting when it trims), thread and CPU-count probes.
+const ALLOWED_OPENS: [&str; 8] = [
     "/etc/ld.so.cache",
+    "/proc/sys/vm/overcommit_memory",
     "/lib/",
     "/lib64/",
     "/usr/lib",
@@ -193,4 +196,86 @@ fn under_strace_no_exec_no_network_no_stray_files() {
         "strace: {} calls traced, 1 execve (the server itself), no sockets",
         calls.len()
     );
+}
+
+/// With a workspace folder, the server indexes it and resolves paths
+/// written in a plan, but opens nothing outside it: not `/etc/passwd` by
+/// `../../etc/passwd` nor through a symlink, not the folder's parents.
+#[test]
+fn under_strace_with_a_workspace_only_the_workspace_is_read() {
+    let available = std::process::Command::new("strace")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        eprintln!("skipped: strace is not installed (apt-get install strace)");
+        return;
+    }
+    let dir = workspace("security-workspace");
+    let ws = dir.0.canonicalize().unwrap();
+    std::fs::create_dir_all(ws.join("src")).unwrap();
+    std::fs::write(ws.join("src/x.py"), "X = 1\n").unwrap();
+    let _ = std::os::unix::fs::symlink("/etc/passwd", ws.join("src/passwd.py"));
+    let plan = "# ws Plan\n\n> **Track Progress**: See `docs/secret.md` for status.\n\n\
+                ## Overview\n\nSee `../../etc/passwd`, `src/passwd.py`, `docs/secret.md` and `src/x.py`.\n";
+    std::fs::write(ws.join("docs/ws-plan.md"), plan).unwrap();
+    let log = ws.join("strace.log");
+    let log_arg = log.to_string_lossy().into_owned();
+    let mut server = StdioServer::spawn_with(&[
+        "strace",
+        "-f",
+        "-qq",
+        "-e",
+        "trace=openat,open",
+        "-o",
+        &log_arg,
+        env!("CARGO_BIN_EXE_plan-lsp"),
+    ]);
+    let root = format!("file://{}", ws.display());
+    server.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": root, "capabilities": {} }),
+    );
+    server.notify("initialized", json!({}));
+    let uri = format!("{root}/docs/ws-plan.md");
+    server.open(&uri, 1, plan);
+    let doc = json!({ "textDocument": { "uri": uri } });
+    // The index is built in the background: ask until the plan is found.
+    let mut found = false;
+    for _ in 0..100 {
+        let response = server.request("workspace/symbol", json!({ "query": "ws plan" }));
+        if response["result"].as_array().is_some_and(|a| !a.is_empty()) {
+            found = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(found, "the workspace plan was never indexed");
+    let links = server.request("textDocument/documentLink", doc.clone());
+    let targets = links["result"].to_string();
+    assert!(targets.contains("src/x.py"), "{links}");
+    assert!(!targets.contains("passwd"), "{links}");
+    server.close(&uri);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    server.finish();
+    let trace = std::fs::read_to_string(&log).unwrap_or_default();
+    if !trace.contains("open") {
+        eprintln!("skipped: strace could not trace (ptrace not permitted?)");
+        return;
+    }
+    let ws_text = ws.to_string_lossy().into_owned();
+    assert!(
+        trace.contains(&format!("{ws_text}/docs/ws-plan.md")),
+        "the index never read the plan:\n{trace}"
+    );
+    for line in trace.lines().filter(|l| l.contains("open")) {
+        let path = line.split('"').nth(1).unwrap_or_default();
+        let library = path.rsplit('/').next().is_some_and(|f| f.contains(".so"));
+        assert!(
+            library
+                || path.starts_with(&ws_text)
+                || ALLOWED_OPENS.iter().any(|p| path.starts_with(p)),
+            "plan-lsp opened {path} outside the workspace:\n{line}"
+        );
+    }
 }

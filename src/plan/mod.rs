@@ -9,11 +9,14 @@
 pub mod actions;
 pub mod checks;
 pub mod complete;
+pub mod fuzzy;
 pub mod hover;
 pub mod incremental;
+pub mod links;
 pub mod outline;
 pub mod parse;
 pub mod placeholder;
+pub mod progress;
 pub mod skeleton;
 pub mod template;
 
@@ -112,10 +115,11 @@ pub enum Code {
     StepNumbering,
     StepWithoutTests,
     UnclosedFence,
+    MissingFile,
 }
 
 impl Code {
-    pub const ALL: [Code; 9] = [
+    pub const ALL: [Code; 10] = [
         Code::MissingTitle,
         Code::MissingSection,
         Code::SectionOrder,
@@ -125,6 +129,7 @@ impl Code {
         Code::StepNumbering,
         Code::StepWithoutTests,
         Code::UnclosedFence,
+        Code::MissingFile,
     ];
 
     #[must_use]
@@ -139,6 +144,7 @@ impl Code {
             Code::StepNumbering => "step-numbering",
             Code::StepWithoutTests => "step-without-tests",
             Code::UnclosedFence => "unclosed-fence",
+            Code::MissingFile => "missing-file",
         }
     }
 
@@ -152,6 +158,7 @@ impl Code {
     pub fn default_severity(self) -> Severity {
         match self {
             Code::UnclosedFence => Severity::Error,
+            Code::MissingFile => Severity::Hint,
             _ => Severity::Warning,
         }
     }

@@ -1,0 +1,470 @@
+//! Workspace features: the index of every plan's sections and steps in the
+//! workspace folders (for `workspace/symbol`), links and go-to-definition
+//! for file paths written in a plan, the `missing-file` hints, and the
+//! progress code lenses.
+//!
+//! The index is built by a background task started from `initialized`
+//! (the walk honours `.gitignore`, follows no symlinks, skips files over
+//! `MAX_FILE_BYTES` and stops after `MAX_FILES` markdown files) and kept
+//! current by `workspace/didChangeWatchedFiles`. Open documents are read
+//! from the document store at query time, so didOpen/didChange/didClose
+//! need no index work beyond re-reading a closed file from disk. Handlers
+//! never wait for the index: they answer from what it holds.
+//!
+//! Reads happen only under the workspace folders (see `crate::files`).
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use ropey::Rope;
+use tower_lsp_server::Client;
+use tower_lsp_server::ls_types::{
+    self as lsp, DidChangeWatchedFilesRegistrationOptions, FileChangeType, FileEvent,
+    FileSystemWatcher, GlobPattern, InitializeParams, Registration, Uri,
+};
+use tracing::{debug, info, warn};
+
+use crate::convert::{self, Encoding};
+use crate::document::Snapshot;
+use crate::files::{self, Root};
+use crate::plan::{self, Analysis, DocContext, links, outline, parse};
+use crate::state::State;
+
+/// Markdown files larger than this are not indexed.
+pub(crate) const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+/// The walk stops after this many markdown files.
+pub(crate) const MAX_FILES: usize = 10_000;
+/// `workspace/symbol` answers at most this many symbols.
+const MAX_RESULTS: usize = 256;
+/// The id of the markdown file watcher registration (configuration
+/// watchers register under their own id).
+pub(crate) const WATCH_ID: &str = "plan-lsp-watch-markdown";
+
+/// One section or step of an indexed plan, with its LSP range.
+#[derive(Clone, Debug)]
+struct IndexedSymbol {
+    name: String,
+    kind: lsp::SymbolKind,
+    container: Option<String>,
+    range: lsp::Range,
+}
+
+#[derive(Debug)]
+struct Entry {
+    uri: Uri,
+    symbols: Vec<IndexedSymbol>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    files: HashMap<PathBuf, Entry>,
+    /// While the initial scan runs: paths updated by file events, which
+    /// the scan must not overwrite with what it read earlier.
+    scanning: bool,
+    touched: HashSet<PathBuf>,
+}
+
+/// The workspace index and the client features it depends on.
+#[derive(Debug, Default)]
+pub(crate) struct Workspace {
+    index: RwLock<Index>,
+    /// The client registers file watchers dynamically.
+    pub(crate) watch_dynamic: AtomicBool,
+    /// The client accepts `workspace/diagnostic/refresh`.
+    pub(crate) diagnostic_refresh: AtomicBool,
+}
+
+impl Workspace {
+    fn read(&self) -> RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn store(&self, path: PathBuf, entry: Option<Entry>, from_scan: bool) {
+        let mut index = self.write();
+        if from_scan && index.touched.contains(&path) {
+            return;
+        }
+        if !from_scan && index.scanning {
+            index.touched.insert(path.clone());
+        }
+        match entry {
+            Some(entry) => index.files.insert(path, entry),
+            None => index.files.remove(&path),
+        };
+    }
+}
+
+/// The workspace folders of `initialize`: `workspaceFolders`, else
+/// `rootUri`; `file:` URIs only.
+#[must_use]
+pub(crate) fn folders(params: &InitializeParams) -> Vec<PathBuf> {
+    let from_folders: Vec<PathBuf> = params
+        .workspace_folders
+        .iter()
+        .flatten()
+        .filter_map(|f| file_path(&f.uri))
+        .collect();
+    if !from_folders.is_empty() {
+        return from_folders;
+    }
+    #[allow(
+        deprecated,
+        reason = "rootUri is the fallback for clients without folders"
+    )]
+    let root = params.root_uri.as_ref().and_then(file_path);
+    root.into_iter().collect()
+}
+
+/// The file path of a `file:` URI.
+#[must_use]
+pub(crate) fn file_path(uri: &Uri) -> Option<PathBuf> {
+    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
+        return None;
+    }
+    uri.to_file_path().map(std::borrow::Cow::into_owned)
+}
+
+fn workspace_roots(state: &State) -> Vec<Root> {
+    let folders = state
+        .workspace_folders
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    files::roots(&folders)
+}
+
+/// Starts the background work of `initialized`: registering the markdown
+/// file watcher (when the client supports dynamic registration) and the
+/// initial scan. Returns at once.
+pub(crate) fn start(client: Client, state: Arc<State>) {
+    if state
+        .workspace
+        .watch_dynamic
+        .load(std::sync::atomic::Ordering::Relaxed)
+    {
+        tokio::spawn(async move {
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: vec![FileSystemWatcher {
+                    glob_pattern: GlobPattern::String("**/*.md".to_owned()),
+                    kind: None,
+                }],
+            };
+            let registration = Registration {
+                id: WATCH_ID.to_owned(),
+                method: "workspace/didChangeWatchedFiles".to_owned(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            if let Err(error) = client.register_capability(vec![registration]).await {
+                warn!("registering the markdown file watcher failed: {error}");
+            }
+        });
+    }
+    tokio::spawn(async move {
+        let scanned = Arc::clone(&state);
+        match tokio::task::spawn_blocking(move || scan(&scanned)).await {
+            Ok(count) => info!("workspace index: {count} plans"),
+            Err(error) => warn!("the workspace scan failed: {error}"),
+        }
+    });
+}
+
+/// Walks the workspace folders and indexes every plan; returns how many.
+fn scan(state: &State) -> usize {
+    let roots = workspace_roots(state);
+    let Some((first, rest)) = roots.split_first() else {
+        return 0;
+    };
+    state.workspace.write().scanning = true;
+    let mut builder = ignore::WalkBuilder::new(&first.given);
+    for root in rest {
+        builder.add(&root.given);
+    }
+    // Ignore files are read inside the folders only: not from their parent
+    // directories, nor the user's global git excludes.
+    builder
+        .require_git(false)
+        .parents(false)
+        .git_global(false)
+        .follow_links(false)
+        .max_filesize(Some(MAX_FILE_BYTES));
+    let encoding = state.encoding();
+    let mut seen = 0usize;
+    for entry in builder.build().flatten() {
+        let path = entry.path();
+        if !files::is_markdown(path) || !entry.file_type().is_some_and(|t| t.is_file()) {
+            continue;
+        }
+        seen += 1;
+        if seen > MAX_FILES {
+            warn!("the workspace holds more than {MAX_FILES} markdown files; indexing stops here");
+            break;
+        }
+        let indexed = index_file(state, path, encoding);
+        state.workspace.store(path.to_path_buf(), indexed, true);
+    }
+    let mut index = state.workspace.write();
+    index.scanning = false;
+    index.touched.clear();
+    index.files.len()
+}
+
+/// Reads and indexes one file; `None` when it is not a regular file under
+/// the size limit, not UTF-8, or not a plan.
+fn index_file(state: &State, path: &Path, encoding: Encoding) -> Option<Entry> {
+    let metadata = path.symlink_metadata().ok()?;
+    if !metadata.is_file() || metadata.len() > MAX_FILE_BYTES {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let uri = Uri::from_file_path(path)?;
+    let schema = state.schema_for(&uri);
+    let tree = parse::parse(&text);
+    let context = DocContext {
+        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
+    };
+    if !plan::is_plan(&tree, &schema, &context) {
+        return None;
+    }
+    let rope = Rope::from_str(&text);
+    let symbols = flatten(&rope, &outline::symbols(&tree, &schema), encoding);
+    Some(Entry { uri, symbols })
+}
+
+/// The title, sections and `###` headings of an outline, flat, each with
+/// its container's name.
+fn flatten(rope: &Rope, symbols: &[plan::Symbol], encoding: Encoding) -> Vec<IndexedSymbol> {
+    let title = symbols
+        .iter()
+        .find(|s| s.kind == plan::SymbolKind::Title)
+        .map(|s| s.name.clone());
+    let mut out = Vec::new();
+    for symbol in symbols {
+        let container = match symbol.kind {
+            plan::SymbolKind::Title => None,
+            _ => title.clone(),
+        };
+        out.push(indexed(rope, symbol, container, encoding));
+        for child in &symbol.children {
+            out.push(indexed(rope, child, Some(symbol.name.clone()), encoding));
+        }
+    }
+    out
+}
+
+fn indexed(
+    rope: &Rope,
+    symbol: &plan::Symbol,
+    container: Option<String>,
+    encoding: Encoding,
+) -> IndexedSymbol {
+    IndexedSymbol {
+        name: symbol.name.clone(),
+        kind: convert::symbol_kind(symbol.kind),
+        container,
+        range: convert::to_lsp_range(rope, symbol.selection, encoding),
+    }
+}
+
+/// `workspace/symbol`: the open plans (their current text) and the indexed
+/// ones, fuzzy-matched on `query`, best first.
+pub(crate) fn symbols(state: &State, query: &str) -> Vec<lsp::WorkspaceSymbol> {
+    let open: Vec<(Uri, Snapshot)> = state
+        .docs()
+        .iter()
+        .map(|(uri, doc)| (uri.clone(), doc.snapshot()))
+        .collect();
+    let encoding = state.encoding();
+    let mut open_symbols: Vec<(Uri, Vec<IndexedSymbol>)> = Vec::new();
+    let mut open_paths = HashSet::new();
+    for (uri, snapshot) in open {
+        let Ok(analysis) = state.analysis(&uri, &snapshot) else {
+            continue;
+        };
+        if let Some(path) = file_path(&uri) {
+            open_paths.insert(path);
+        }
+        if analysis.is_plan {
+            let flat = flatten(&snapshot.rope, analysis.outline(), encoding);
+            open_symbols.push((uri, flat));
+        }
+    }
+    let index = state.workspace.read();
+    let candidates: Vec<(&Uri, &IndexedSymbol)> = open_symbols
+        .iter()
+        .flat_map(|(uri, symbols)| symbols.iter().map(move |s| (uri, s)))
+        .chain(
+            index
+                .files
+                .iter()
+                .filter(|(path, _)| !open_paths.contains(*path))
+                .flat_map(|(_, entry)| entry.symbols.iter().map(move |s| (&entry.uri, s))),
+        )
+        .collect();
+    plan::fuzzy::rank(query, candidates, |(_, s)| &s.name, MAX_RESULTS)
+        .into_iter()
+        .map(|(uri, s)| lsp::WorkspaceSymbol {
+            name: s.name.clone(),
+            kind: s.kind,
+            tags: None,
+            container_name: s.container.clone(),
+            location: lsp::OneOf::Left(lsp::Location {
+                uri: uri.clone(),
+                range: s.range,
+            }),
+            data: None,
+        })
+        .collect()
+}
+
+/// Applies `workspace/didChangeWatchedFiles` to the index: markdown files
+/// inside the workspace folders are re-read (off the async threads) or
+/// dropped.
+pub(crate) fn files_changed(state: &Arc<State>, changes: Vec<FileEvent>) {
+    let roots = workspace_roots(state);
+    for change in changes {
+        let Some(path) = file_path(&change.uri) else {
+            continue;
+        };
+        if !files::is_markdown(&path) {
+            continue;
+        }
+        if change.typ == FileChangeType::DELETED {
+            state.workspace.store(path, None, false);
+            continue;
+        }
+        let state = Arc::clone(state);
+        let roots = roots.clone();
+        tokio::task::spawn_blocking(move || reindex(&state, &roots, path));
+    }
+}
+
+/// Re-reads one file from disk when it lies inside the workspace folders.
+fn reindex(state: &State, roots: &[Root], path: PathBuf) {
+    if !files::inside(roots, &path) {
+        debug!("not indexing {}: outside the workspace", path.display());
+        state.workspace.store(path, None, false);
+        return;
+    }
+    let indexed = index_file(state, &path, state.encoding());
+    state.workspace.store(path, indexed, false);
+}
+
+/// After didClose: the file on disk may differ from the closed buffer.
+pub(crate) fn document_closed(state: &Arc<State>, uri: &Uri) {
+    let Some(path) = file_path(uri) else {
+        return;
+    };
+    if !files::is_markdown(&path) {
+        return;
+    }
+    let state = Arc::clone(state);
+    tokio::task::spawn_blocking(move || {
+        let roots = workspace_roots(&state);
+        if !roots.is_empty() {
+            reindex(&state, &roots, path);
+        }
+    });
+}
+
+/// The plan's directory when the document is a file inside the workspace.
+fn plan_dir(roots: &[Root], uri: &Uri) -> Option<PathBuf> {
+    let dir = file_path(uri)?.parent()?.to_path_buf();
+    files::inside(roots, &dir).then_some(dir)
+}
+
+/// The `missing-file` hints of a plan: files named by its preamble fields
+/// that do not exist in the workspace. Nothing without workspace folders
+/// or for a document outside them.
+pub(crate) fn file_hints(
+    state: &State,
+    uri: &Uri,
+    text: &str,
+    analysis: &Analysis,
+) -> Vec<plan::Diagnostic> {
+    if !analysis.is_plan || analysis.tree.preamble.is_empty() {
+        return Vec::new();
+    }
+    let roots = workspace_roots(state);
+    let Some(dir) = plan_dir(&roots, uri) else {
+        return Vec::new();
+    };
+    links::missing_files(text, analysis, |p| {
+        files::resolve(&roots, Some(&dir), p).is_some()
+    })
+}
+
+/// `textDocument/documentLink`: the paths written in a plan that name an
+/// existing file in the workspace.
+pub(crate) fn document_links(
+    state: &State,
+    uri: &Uri,
+    snapshot: &Snapshot,
+    analysis: &Analysis,
+) -> Vec<lsp::DocumentLink> {
+    if !analysis.is_plan {
+        return Vec::new();
+    }
+    let roots = workspace_roots(state);
+    if roots.is_empty() {
+        return Vec::new();
+    }
+    let dir = plan_dir(&roots, uri);
+    let encoding = state.encoding();
+    links::paths(&snapshot.text, &analysis.tree)
+        .iter()
+        .filter_map(|p| {
+            let target = files::resolve(&roots, dir.as_deref(), &p.path)?;
+            let target = Uri::from_file_path(target)?;
+            Some(convert::document_link(
+                &snapshot.rope,
+                p.range,
+                target,
+                encoding,
+            ))
+        })
+        .collect()
+}
+
+/// `textDocument/definition` on a path written in a plan: the file.
+pub(crate) fn definition(
+    state: &State,
+    uri: &Uri,
+    snapshot: &Snapshot,
+    analysis: &Analysis,
+    offset: u32,
+) -> Option<lsp::Location> {
+    if !analysis.is_plan {
+        return None;
+    }
+    let paths = links::paths(&snapshot.text, &analysis.tree);
+    let found = links::path_at(&paths, offset)?;
+    let roots = workspace_roots(state);
+    let dir = plan_dir(&roots, uri);
+    let target = files::resolve(&roots, dir.as_deref(), &found.path)?;
+    Some(lsp::Location {
+        uri: Uri::from_file_path(target)?,
+        range: lsp::Range::default(),
+    })
+}
+
+/// `textDocument/codeLens`: checklist progress on the title and headings.
+pub(crate) fn code_lenses(
+    state: &State,
+    snapshot: &Snapshot,
+    analysis: &Analysis,
+) -> Vec<lsp::CodeLens> {
+    if !analysis.is_plan {
+        return Vec::new();
+    }
+    let encoding = state.encoding();
+    plan::progress::lenses(&analysis.tree)
+        .iter()
+        .map(|lens| convert::code_lens(&snapshot.rope, lens, encoding))
+        .collect()
+}
