@@ -6,6 +6,7 @@
 
 pub mod plan;
 
+pub mod config;
 pub mod convert;
 pub mod document;
 pub mod server;

@@ -18,16 +18,20 @@ use tower_lsp_server::ls_types::{
     CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, CodeActionResponse, CompletionOptions, CompletionParams,
     CompletionResponse, DiagnosticOptions, DiagnosticServerCapabilities,
-    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DocumentDiagnosticParams, DocumentDiagnosticReport,
-    DocumentDiagnosticReportResult, DocumentSymbolParams, DocumentSymbolResponse, FoldingRange,
-    FoldingRangeParams, FoldingRangeProviderCapability, FullDocumentDiagnosticReport, Hover,
-    HoverParams, HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams,
-    MessageType, OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, Uri,
+    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportResult,
+    DocumentSymbolParams, DocumentSymbolResponse, FoldingRange, FoldingRangeParams,
+    FoldingRangeProviderCapability, FullDocumentDiagnosticReport, Hover, HoverParams,
+    HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams, MessageType,
+    OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, Uri,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService};
 use tracing::{debug, warn};
+
+mod configure;
 
 use crate::convert::{self, Encoding};
 use crate::document::{Document, Snapshot};
@@ -106,6 +110,7 @@ impl LanguageServer for Backend {
             .and_then(|i| i.snippet_support)
             .unwrap_or(false);
         self.state.snippets.store(snippets, Ordering::Relaxed);
+        self.configure(&params);
         let diagnostic_provider = pull.then(|| {
             DiagnosticServerCapabilities::Options(DiagnosticOptions {
                 identifier: Some("plan-lsp".to_owned()),
@@ -121,6 +126,7 @@ impl LanguageServer for Backend {
                     TextDocumentSyncOptions {
                         open_close: Some(true),
                         change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..TextDocumentSyncOptions::default()
                     },
                 )),
@@ -154,6 +160,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        self.start_watching();
         self.client
             .log_message(MessageType::INFO, "plan-lsp ready")
             .await;
@@ -163,18 +170,30 @@ impl LanguageServer for Backend {
         Ok(())
     }
 
-    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {
-        // Clients send their settings at start; plan-lsp has none to read yet.
-        debug!("workspace/didChangeConfiguration received; no settings are read yet");
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.settings_changed(&params.settings);
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        self.files_changed(params.changes.iter().map(|c| &c.uri));
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        self.files_changed([&params.text_document.uri]);
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         let context = DocContext {
             file_name: file_name(&doc.uri),
+            ..DocContext::default()
         };
         let document = Document::new(&doc.text, doc.version, context);
         self.state.docs().insert(doc.uri.clone(), document);
+        if self.track(&doc.uri, Some(&doc.text)) {
+            self.reconfigure();
+            return;
+        }
         self.queue(Job::Analyze(doc.uri));
     }
 
@@ -212,13 +231,21 @@ impl LanguageServer for Backend {
             }
             doc.commit(version);
         }
+        let text = self.state.snapshot(&uri).map(|s| s.text);
+        if self.track(&uri, text.as_deref().map(String::as_str)) {
+            self.reconfigure();
+            return;
+        }
         self.queue(Job::Analyze(uri));
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         if self.state.docs().remove(&uri).is_some() {
-            self.queue(Job::Clear(uri));
+            self.queue(Job::Clear(uri.clone()));
+        }
+        if self.track(&uri, None) {
+            self.reconfigure();
         }
     }
 

@@ -175,7 +175,9 @@ pub fn fixes(text: &str, analysis: &Analysis, index: usize, ctx: &FixContext) ->
         Code::UnclosedFence => fence_fix(text, &analysis.tree, d, index)
             .into_iter()
             .collect(),
-        Code::SectionOrder => Vec::new(),
+        Code::SectionOrder | Code::InvalidConfig | Code::AmbiguousItems | Code::SingleValueEnum => {
+            Vec::new()
+        }
     };
     if let Some(first) = out.first_mut() {
         first.preferred = true;
