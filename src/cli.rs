@@ -9,9 +9,10 @@ use std::sync::Arc;
 use ropey::Rope;
 use serde::Serialize;
 
+use crate::config::Store;
 use crate::convert::{self, Encoding};
 use crate::files;
-use crate::plan::{self, DocContext, Schema, Severity};
+use crate::plan::{self, DocContext, Role, Schema, Severity};
 
 /// How findings are printed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -65,7 +66,7 @@ pub fn check(paths: &[PathBuf], format: Format) -> ExitCode {
 /// remains.
 #[must_use]
 pub fn check_with(paths: &[PathBuf], format: Format, fix: bool) -> ExitCode {
-    let schema = Schema::builtin();
+    let mut store = workspace_store();
     let mut failed = false;
     let roots: Vec<PathBuf> = if paths.is_empty() {
         vec![PathBuf::from(".")]
@@ -93,11 +94,12 @@ pub fn check_with(paths: &[PathBuf], format: Format, fix: bool) -> ExitCode {
                 continue;
             }
         };
-        let context = DocContext {
-            file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
-        };
+        let resolved = store.resolve(Some(&path), &text);
+        let context = resolved.context(path.file_name().map(|n| n.to_string_lossy().into_owned()));
+        let schema = resolved.schema;
         let analysis = plan::analyze(&text, &schema, &context);
-        if !analysis.is_plan {
+        let configuration = matches!(context.role, Role::Template | Role::Config);
+        if !analysis.is_plan && !configuration {
             if explicit {
                 eprintln!(
                     "note: {}: not a plan (no `-plan.md` name, nor a title and three template sections); skipped",
@@ -107,7 +109,7 @@ pub fn check_with(paths: &[PathBuf], format: Format, fix: bool) -> ExitCode {
             continue;
         }
         checked += 1;
-        let (text, analysis) = if fix {
+        let (text, analysis) = if fix && analysis.is_plan {
             match apply_fixes(&path, &text, &analysis, &schema, &context) {
                 Ok(Some(fixed)) => fixed,
                 Ok(None) => (text, analysis),
@@ -176,6 +178,56 @@ fn file_hints(path: &Path, text: &str, analysis: &plan::Analysis) -> Vec<plan::D
     plan::links::missing_files(text, analysis, |p| {
         files::resolve(&roots, Some(&dir), p).is_some()
     })
+}
+
+/// The configuration store of the command line: the current directory is
+/// the workspace folder.
+fn workspace_store() -> Store {
+    let folders: Vec<PathBuf> = std::env::current_dir().into_iter().collect();
+    Store::new(&folders)
+}
+
+/// `plan-lsp check --print-schema [FILE]`: prints the schema that applies
+/// to `file` (a plan, a template, or a directory: a plan in it), and where
+/// it comes from.
+#[must_use]
+pub fn print_schema(file: &Path) -> ExitCode {
+    let mut store = workspace_store();
+    let (path, text) = if file.is_dir() {
+        (file.join("plan.md"), String::new())
+    } else {
+        match read(file) {
+            Ok(text) => (file.to_path_buf(), text),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let resolved = store.resolve(Some(&path), &text);
+    let mut out = String::new();
+    let schema = match resolved.role {
+        Role::Template => {
+            let origin = display_path(&path);
+            Arc::new(Schema::from_template(&text, &origin))
+        }
+        _ => resolved.schema,
+    };
+    match &resolved.config {
+        Some(config) => {
+            let _ = writeln!(out, "config: {}", config.display());
+        }
+        None => out.push_str("config: none (no plan-lsp.toml up to the workspace root)\n"),
+    }
+    for note in &resolved.notes {
+        eprintln!("warning: {}", note.message);
+    }
+    out.push_str(&schema.describe());
+    if let Err(error) = io::stdout().lock().write_all(out.as_bytes()) {
+        eprintln!("error: cannot write the schema: {error}");
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
 }
 
 /// Applies the safe fixes to one plan and writes it back atomically.

@@ -94,6 +94,13 @@ impl Snapshot {
     /// first to need it, in full otherwise.
     #[must_use]
     pub fn analysis(&self, schema: &Arc<Schema>) -> Arc<Analysis> {
+        self.analysis_with(schema, &self.context)
+    }
+
+    /// `analysis` with the context that configuration resolved for the
+    /// document instead of the one it was opened with.
+    #[must_use]
+    pub fn analysis_with(&self, schema: &Arc<Schema>, ctx: &DocContext) -> Arc<Analysis> {
         if let Some(analysis) = &self.analysis {
             return Arc::clone(analysis);
         }
@@ -105,7 +112,7 @@ impl Snapshot {
                 None
             }
         };
-        let (text, ctx) = (self.text.as_str(), &self.context);
+        let text = self.text.as_str();
         Arc::new(match taken {
             Some((Base::Owned(base), edit)) => {
                 incremental::reanalyze_owned(*base, text, edit, schema, ctx)
@@ -224,6 +231,18 @@ impl Document {
             generation: self.generation,
             base: Arc::clone(&self.base),
         }
+    }
+
+    /// Drops the analysis (configuration changed). An analysis begun
+    /// before is not stored afterwards: the text gets a new `Arc`, and
+    /// `store_analysis` stores only an analysis of the current one.
+    pub fn invalidate(&mut self) {
+        self.analysis = None;
+        self.text = Arc::new(self.text.as_str().to_owned());
+        self.generation += 1;
+        let mut slot = lock(&self.base);
+        slot.generation = self.generation;
+        slot.base = None;
     }
 
     /// Stores the analysis of `version` if the document is still at it.

@@ -8,6 +8,7 @@
 
 pub mod plan;
 
+pub mod config;
 pub mod convert;
 pub mod document;
 pub mod files;

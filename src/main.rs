@@ -33,6 +33,11 @@ enum Command {
         /// files back atomically, then report what remains.
         #[arg(long)]
         fix: bool,
+        /// Print the schema derived for FILE (a plan, a template, or a
+        /// directory; default the current one) and where its template
+        /// comes from, instead of checking.
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = ".")]
+        print_schema: Option<PathBuf>,
     },
 }
 
@@ -41,7 +46,13 @@ fn main() -> ExitCode {
     init_logging();
     match cli.command {
         None | Some(Command::Serve) => plan_lsp::server::run_stdio(),
-        Some(Command::Check { paths, format, fix }) => cli::check_with(&paths, format, fix),
+        Some(Command::Check {
+            print_schema: Some(file),
+            ..
+        }) => cli::print_schema(&file),
+        Some(Command::Check {
+            paths, format, fix, ..
+        }) => cli::check_with(&paths, format, fix),
     }
 }
 

@@ -18,22 +18,25 @@ use tower_lsp_server::ls_types::{
     CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
     CodeActionProviderCapability, CodeActionResponse, CompletionOptions, CompletionParams,
     CompletionResponse, DiagnosticOptions, DiagnosticServerCapabilities,
-    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidCloseTextDocumentParams,
-    DidOpenTextDocumentParams, DocumentDiagnosticParams, DocumentDiagnosticReport,
-    DocumentDiagnosticReportResult, DocumentSymbolParams, DocumentSymbolResponse, FoldingRange,
-    FoldingRangeParams, FoldingRangeProviderCapability, FullDocumentDiagnosticReport, Hover,
-    HoverParams, HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams,
-    MessageType, OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions, Uri,
-    WorkDoneProgressOptions,
+    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
+    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
+    DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportResult,
+    DocumentSymbolParams, DocumentSymbolResponse, FoldingRange, FoldingRangeParams,
+    FoldingRangeProviderCapability, FullDocumentDiagnosticReport, Hover, HoverParams,
+    HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams, MessageType,
+    OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
+    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, Uri, WorkDoneProgressOptions,
 };
 use tower_lsp_server::ls_types::{
-    CodeLens, CodeLensOptions, CodeLensParams, DidChangeWatchedFilesParams, DocumentLink,
-    DocumentLinkOptions, DocumentLinkParams, GotoDefinitionParams, GotoDefinitionResponse,
-    WorkspaceSymbolParams, WorkspaceSymbolResponse,
+    CodeLens, CodeLensOptions, CodeLensParams, DocumentLink, DocumentLinkOptions,
+    DocumentLinkParams, GotoDefinitionParams, GotoDefinitionResponse, WorkspaceSymbolParams,
+    WorkspaceSymbolResponse,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService};
 use tracing::{debug, warn};
+
+mod configure;
 
 use crate::convert::{self, Encoding};
 use crate::document::{Document, Snapshot};
@@ -113,11 +116,7 @@ impl LanguageServer for Backend {
             .and_then(|i| i.snippet_support)
             .unwrap_or(false);
         self.state.snippets.store(snippets, Ordering::Relaxed);
-        *self
-            .state
-            .workspace_folders
-            .write()
-            .unwrap_or_else(PoisonError::into_inner) = workspace::folders(&params);
+        self.configure(&params);
         let client_workspace = params.capabilities.workspace.as_ref();
         let watch_dynamic = client_workspace
             .and_then(|w| w.did_change_watched_files.as_ref())
@@ -146,6 +145,7 @@ impl LanguageServer for Backend {
                     TextDocumentSyncOptions {
                         open_close: Some(true),
                         change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..TextDocumentSyncOptions::default()
                     },
                 )),
@@ -188,6 +188,7 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        self.start_watching();
         workspace::start(self.client.clone(), Arc::clone(&self.state));
         self.client
             .log_message(MessageType::INFO, "plan-lsp ready")
@@ -198,18 +199,26 @@ impl LanguageServer for Backend {
         Ok(())
     }
 
-    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {
-        // Clients send their settings at start; plan-lsp has none to read yet.
-        debug!("workspace/didChangeConfiguration received; no settings are read yet");
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.settings_changed(&params.settings);
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        self.files_changed([&params.text_document.uri]);
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
         let doc = params.text_document;
         let context = DocContext {
             file_name: file_name(&doc.uri),
+            ..DocContext::default()
         };
         let document = Document::new(&doc.text, doc.version, context);
         self.state.docs().insert(doc.uri.clone(), document);
+        if self.track(&doc.uri, Some(&doc.text)) {
+            self.reconfigure();
+            return;
+        }
         self.queue(Job::Analyze(doc.uri));
     }
 
@@ -247,6 +256,11 @@ impl LanguageServer for Backend {
             }
             doc.commit(version);
         }
+        let text = self.state.snapshot(&uri).map(|s| s.text);
+        if self.track(&uri, text.as_deref().map(String::as_str)) {
+            self.reconfigure();
+            return;
+        }
         self.queue(Job::Analyze(uri));
     }
 
@@ -254,7 +268,10 @@ impl LanguageServer for Backend {
         let uri = params.text_document.uri;
         if self.state.docs().remove(&uri).is_some() {
             workspace::document_closed(&self.state, &uri);
-            self.queue(Job::Clear(uri));
+            self.queue(Job::Clear(uri.clone()));
+        }
+        if self.track(&uri, None) {
+            self.reconfigure();
         }
     }
 
@@ -426,6 +443,8 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        // A `plan-lsp.toml` or template change re-resolves every open plan.
+        self.files_changed(params.changes.iter().map(|c| &c.uri));
         workspace::files_changed(&self.state, params.changes);
         // A results or design document may have appeared or gone: the
         // `missing-file` hints of the open plans may change.

@@ -14,9 +14,10 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::Uri;
 use tracing::warn;
 
+use crate::config::{self, Resolved};
 use crate::convert::{self, Encoding};
 use crate::document::{Document, Snapshot};
-use crate::plan::{Analysis, Schema};
+use crate::plan::{Analysis, DocContext};
 
 /// Work for the diagnostics publisher.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,12 +43,19 @@ pub(crate) struct State {
     pub(crate) pull: AtomicBool,
     /// The client accepts snippet syntax in completions.
     pub(crate) snippets: AtomicBool,
-    pub(crate) schema: Arc<Schema>,
     /// The workspace folders from `initialize` (`workspaceFolders`, else
     /// `rootUri`); files are read only under them.
     pub(crate) workspace_folders: RwLock<Vec<PathBuf>>,
     /// The index of the plans in the workspace folders.
     pub(crate) workspace: crate::workspace::Workspace,
+    /// Settings, discovered `plan-lsp.toml` files and loaded templates.
+    pub(crate) config: Mutex<config::Store>,
+    /// The client can register file watchers dynamically.
+    pub(crate) watch_files: AtomicBool,
+    /// The client accepts `workspace/diagnostic/refresh`.
+    pub(crate) diagnostic_refresh: AtomicBool,
+    /// The client answers `workspace/configuration`.
+    pub(crate) pull_configuration: AtomicBool,
 }
 
 impl State {
@@ -63,8 +71,15 @@ impl State {
         self.docs().get(uri).map(Document::snapshot)
     }
 
-    pub(crate) fn schema_for(&self, _uri: &Uri) -> Arc<Schema> {
-        Arc::clone(&self.schema)
+    pub(crate) fn config(&self) -> MutexGuard<'_, config::Store> {
+        self.config.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The configuration of a document with this text (its template
+    /// directive is part of it).
+    pub(crate) fn resolve(&self, uri: &Uri, text: &str) -> Resolved {
+        let path = uri.to_file_path();
+        self.config().resolve(path.as_deref(), text)
     }
 
     /// The analysis of a snapshot, cached on the document when it is still
@@ -73,9 +88,11 @@ impl State {
         if let Some(analysis) = &snapshot.analysis {
             return Ok(Arc::clone(analysis));
         }
-        let schema = self.schema_for(uri);
-        let analysis =
-            catch_unwind(AssertUnwindSafe(|| snapshot.analysis(&schema))).map_err(|_| {
+        let resolved = self.resolve(uri, &snapshot.text);
+        let ctx: DocContext = resolved.context(snapshot.context.file_name.clone());
+        let schema = resolved.schema;
+        let analysis = catch_unwind(AssertUnwindSafe(|| snapshot.analysis_with(&schema, &ctx)))
+            .map_err(|_| {
                 warn!("the analysis of {} panicked", uri.as_str());
                 Error::internal_error()
             })?;
@@ -179,9 +196,12 @@ impl State {
             encoding: RwLock::new(Encoding::Utf16),
             pull: AtomicBool::new(false),
             snippets: AtomicBool::new(false),
-            schema: Schema::builtin(),
             workspace_folders: RwLock::new(Vec::new()),
             workspace: crate::workspace::Workspace::default(),
+            config: Mutex::new(config::Store::default()),
+            watch_files: AtomicBool::new(false),
+            diagnostic_refresh: AtomicBool::new(false),
+            pull_configuration: AtomicBool::new(false),
         }
     }
 }

@@ -22,14 +22,14 @@ use ropey::Rope;
 use tower_lsp_server::Client;
 use tower_lsp_server::ls_types::{
     self as lsp, DidChangeWatchedFilesRegistrationOptions, FileChangeType, FileEvent,
-    FileSystemWatcher, GlobPattern, InitializeParams, Registration, Uri,
+    FileSystemWatcher, GlobPattern, Registration, Uri,
 };
 use tracing::{debug, info, warn};
 
 use crate::convert::{self, Encoding};
 use crate::document::Snapshot;
 use crate::files::{self, Root};
-use crate::plan::{self, Analysis, DocContext, links, outline, parse};
+use crate::plan::{self, Analysis, links, outline, parse};
 use crate::state::State;
 
 /// Markdown files larger than this are not indexed.
@@ -98,27 +98,6 @@ impl Workspace {
             None => index.files.remove(&path),
         };
     }
-}
-
-/// The workspace folders of `initialize`: `workspaceFolders`, else
-/// `rootUri`; `file:` URIs only.
-#[must_use]
-pub(crate) fn folders(params: &InitializeParams) -> Vec<PathBuf> {
-    let from_folders: Vec<PathBuf> = params
-        .workspace_folders
-        .iter()
-        .flatten()
-        .filter_map(|f| file_path(&f.uri))
-        .collect();
-    if !from_folders.is_empty() {
-        return from_folders;
-    }
-    #[allow(
-        deprecated,
-        reason = "rootUri is the fallback for clients without folders"
-    )]
-    let root = params.root_uri.as_ref().and_then(file_path);
-    root.into_iter().collect()
 }
 
 /// The file path of a `file:` URI.
@@ -223,11 +202,11 @@ fn index_file(state: &State, path: &Path, encoding: Encoding) -> Option<Entry> {
     }
     let text = std::fs::read_to_string(path).ok()?;
     let uri = Uri::from_file_path(path)?;
-    let schema = state.schema_for(&uri);
+    // The same configuration as an open document: template and `files` globs.
+    let resolved = state.resolve(&uri, &text);
+    let schema = Arc::clone(&resolved.schema);
     let tree = parse::parse(&text);
-    let context = DocContext {
-        file_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
-    };
+    let context = resolved.context(path.file_name().map(|n| n.to_string_lossy().into_owned()));
     if !plan::is_plan(&tree, &schema, &context) {
         return None;
     }

@@ -170,9 +170,12 @@ async fn several_changes_in_one_notification_apply_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seed_template_reports_its_placeholders() {
+    // A plan started as a copy of the seed template. (The template itself,
+    // at `templates/plan-template.md`, is checked as a template: see
+    // tests/config.rs.)
     let template = include_str!("../templates/plan-template.md");
     let (mut client, _) = TestClient::start(vscode_like()).await;
-    let uri = "file:///work/templates/plan-template.md";
+    let uri = "file:///work/docs/copied-plan.md";
     client.open(uri, 1, template).await;
     let diagnostics = client.diagnostics(uri, 1).await;
     let lines: Vec<&str> = template.lines().collect();

@@ -47,6 +47,9 @@ fn plan_core_is_pure() {
         "eprintln!",
         "std::env",
         "std::io",
+        "toml::",
+        "globset",
+        "serde_json",
     ];
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();

@@ -175,7 +175,11 @@ pub fn fixes(text: &str, analysis: &Analysis, index: usize, ctx: &FixContext) ->
         Code::UnclosedFence => fence_fix(text, &analysis.tree, d, index)
             .into_iter()
             .collect(),
-        Code::SectionOrder | Code::MissingFile => Vec::new(),
+        Code::SectionOrder
+        | Code::MissingFile
+        | Code::InvalidConfig
+        | Code::AmbiguousItems
+        | Code::SingleValueEnum => Vec::new(),
     };
     if let Some(first) = out.first_mut() {
         first.preferred = true;

@@ -25,7 +25,7 @@
 use std::sync::{Arc, OnceLock};
 
 use super::parse::{self, Body, CodeBlock, Heading, PlanTree, Section, Subsection};
-use super::{Analysis, DocContext, Schema, TextRange, checks, is_plan};
+use super::{Analysis, DocContext, Role, Schema, TextRange, checks, directives, is_plan, template};
 
 /// One replacement in byte offsets: the old text's `start..old_end` became
 /// the new text's `start..new_end`.
@@ -75,21 +75,28 @@ pub fn check(text: &str, tree: PlanTree, schema: &Arc<Schema>, ctx: &DocContext)
     } else {
         Vec::new()
     };
-    finish(text, tree, schema, is_plan, code_placeholders)
+    finish(text, tree, schema, ctx, is_plan, code_placeholders)
 }
 
 fn finish(
     text: &str,
     tree: PlanTree,
     schema: &Arc<Schema>,
+    ctx: &DocContext,
     is_plan: bool,
     code_placeholders: Vec<TextRange>,
 ) -> Analysis {
-    let diagnostics = if is_plan {
+    let mut diagnostics = if ctx.role == Role::Template {
+        template::problems(text, &tree)
+    } else if is_plan {
         checks::run_with_code_placeholders(text, &tree, schema, &code_placeholders)
     } else {
         Vec::new()
     };
+    if is_plan || ctx.role == Role::Template {
+        diagnostics.extend(ctx.notes.iter().cloned());
+        diagnostics = directives::apply(text, &tree.comments, diagnostics, &ctx.rules);
+    }
     Analysis {
         tree,
         schema: Arc::clone(schema),
@@ -97,6 +104,7 @@ fn finish(
         diagnostics,
         outline: OnceLock::new(),
         code_placeholders,
+        rules: ctx.rules.clone(),
     }
 }
 
@@ -116,6 +124,7 @@ pub fn reanalyze(
         diagnostics: Vec::new(),
         outline: OnceLock::new(),
         code_placeholders: old.code_placeholders.clone(),
+        rules: old.rules.clone(),
     };
     reanalyze_owned(owned, text, edit, schema, ctx)
 }
@@ -129,7 +138,7 @@ pub fn reanalyze_owned(
     schema: &Arc<Schema>,
     ctx: &DocContext,
 ) -> Analysis {
-    if !Arc::ptr_eq(&old.schema, schema) {
+    if !Arc::ptr_eq(&old.schema, schema) || ctx.role == Role::Config {
         return super::analyze(text, schema, ctx);
     }
     let Some(plan) = plan_region(&old.tree, text, edit) else {
@@ -163,7 +172,7 @@ pub fn reanalyze_owned(
             .filter(|r| r.start >= spliced.old_region_end)
             .map(|&r| shift(r, spliced.delta)),
     );
-    finish(text, tree, schema, true, tokens)
+    finish(text, tree, schema, ctx, true, tokens)
 }
 
 /// The region `reanalyze` would reparse (in the new text), or `None` when

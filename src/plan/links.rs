@@ -97,7 +97,7 @@ pub fn missing_files(
     if !analysis.is_plan {
         return Vec::new();
     }
-    paths(text, &analysis.tree)
+    let hints = paths(text, &analysis.tree)
         .into_iter()
         .filter_map(|p| {
             let label = p.field?;
@@ -108,7 +108,9 @@ pub fn missing_files(
                 message: format!("{label}: `{}` does not exist yet", p.path),
             })
         })
-        .collect()
+        .collect();
+    // The same comments and rule levels as the analysis's own findings.
+    super::directives::apply_quietly(text, &analysis.tree.comments, hints, &analysis.rules)
 }
 
 #[cfg(test)]
@@ -161,6 +163,35 @@ Edit `pyproject.toml`, `factory.py` and `src/db_adapter/cli` but not `asyncio.ru
                 274..292 <src/db_adapter/cli> src/db_adapter/cli
             "]],
         );
+    }
+
+    #[test]
+    fn missing_file_hints_follow_rule_levels_and_disable_comments() {
+        use crate::plan::{DocContext, Level, Rules, Schema, analyze};
+        let text = "# x Plan\n\n> **Track Progress**: See `docs/x-results.md`.\n";
+        let hints = |text: &str, rules: Rules| {
+            let ctx = DocContext {
+                rules,
+                ..DocContext::named("x-plan.md")
+            };
+            let analysis = analyze(text, &Schema::builtin(), &ctx);
+            missing_files(text, &analysis, |_| false)
+                .into_iter()
+                .map(|d| d.severity)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            hints(text, Rules::default()),
+            vec![crate::plan::Severity::Hint]
+        );
+        let mut warn = Rules::default();
+        warn.set(Code::MissingFile, Level::On(crate::plan::Severity::Warning));
+        assert_eq!(hints(text, warn), vec![crate::plan::Severity::Warning]);
+        let mut off = Rules::default();
+        off.set(Code::MissingFile, Level::Off);
+        assert!(hints(text, off).is_empty());
+        let silenced = format!("<!-- plan-lsp-disable missing-file -->\n{text}");
+        assert!(hints(&silenced, Rules::default()).is_empty());
     }
 
     #[test]

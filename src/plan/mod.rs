@@ -9,6 +9,7 @@
 pub mod actions;
 pub mod checks;
 pub mod complete;
+pub mod directives;
 pub mod fuzzy;
 pub mod hover;
 pub mod incremental;
@@ -116,10 +117,18 @@ pub enum Code {
     StepWithoutTests,
     UnclosedFence,
     MissingFile,
+    /// A problem in `plan-lsp.toml`, an editor setting or a template
+    /// directive: an unknown key, an invalid value, an unreadable template.
+    InvalidConfig,
+    /// A template whose numbered `###` headings form two equally large
+    /// groups, so which one is the repeatable item is a guess.
+    AmbiguousItems,
+    /// A template placeholder that offers one value as an enum.
+    SingleValueEnum,
 }
 
 impl Code {
-    pub const ALL: [Code; 10] = [
+    pub const ALL: [Code; 13] = [
         Code::MissingTitle,
         Code::MissingSection,
         Code::SectionOrder,
@@ -130,6 +139,9 @@ impl Code {
         Code::StepWithoutTests,
         Code::UnclosedFence,
         Code::MissingFile,
+        Code::InvalidConfig,
+        Code::AmbiguousItems,
+        Code::SingleValueEnum,
     ];
 
     #[must_use]
@@ -145,6 +157,9 @@ impl Code {
             Code::StepWithoutTests => "step-without-tests",
             Code::UnclosedFence => "unclosed-fence",
             Code::MissingFile => "missing-file",
+            Code::InvalidConfig => "invalid-config",
+            Code::AmbiguousItems => "ambiguous-items",
+            Code::SingleValueEnum => "single-value-enum",
         }
     }
 
@@ -227,11 +242,92 @@ pub fn apply_edits(text: &str, edits: &[TextEdit]) -> String {
     out
 }
 
+/// What a document is, as configuration decides.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Role {
+    /// The core rule decides whether it is a plan (see `is_plan`).
+    #[default]
+    Auto,
+    /// A plan, whatever its name and content (a `files` glob matched, or
+    /// it names its template in a directive).
+    Plan,
+    /// Not a plan (configured `files` globs exist and none matched).
+    NotPlan,
+    /// A template: checked for problems deriving its schema, never as a plan.
+    Template,
+    /// A configuration file: only the configuration's own findings (`notes`).
+    Config,
+}
+
+/// What configuration makes of a rule: its severity, or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+impl Level {
+    /// Reads `"error" | "warning" | "info" | "hint" | "off"`.
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Level> {
+        Some(match name {
+            "error" => Level::On(Severity::Error),
+            "warning" => Level::On(Severity::Warning),
+            "info" => Level::On(Severity::Info),
+            "hint" => Level::On(Severity::Hint),
+            "off" => Level::Off,
+            _ => return None,
+        })
+    }
+}
+
+/// Rule levels set by configuration; a rule not named keeps its default.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Rules {
+    levels: Vec<(Code, Level)>,
+}
+
+impl Rules {
+    /// Sets the level of `code`, replacing an earlier one.
+    pub fn set(&mut self, code: Code, level: Level) {
+        self.levels.retain(|(c, _)| *c != code);
+        self.levels.push((code, level));
+    }
+
+    /// `self` with the levels of `later` on top.
+    #[must_use]
+    pub fn merged(&self, later: &Rules) -> Rules {
+        let mut out = self.clone();
+        for &(code, level) in &later.levels {
+            out.set(code, level);
+        }
+        out
+    }
+
+    /// The severity of `code`, `None` when it is off.
+    #[must_use]
+    pub fn severity(&self, code: Code) -> Option<Severity> {
+        match self.levels.iter().find(|(c, _)| *c == code) {
+            Some((_, Level::Off)) => None,
+            Some((_, Level::On(severity))) => Some(*severity),
+            None => Some(code.default_severity()),
+        }
+    }
+}
+
 /// What the analysis needs to know about a document besides its text.
 #[derive(Clone, Debug, Default)]
 pub struct DocContext {
     /// The file name (last path segment) when the document has one.
     pub file_name: Option<String>,
+    /// What configuration says the document is.
+    pub role: Role,
+    /// Rule levels from configuration.
+    pub rules: Rules,
+    /// Findings about this document that configuration made (a template
+    /// that cannot be read, a `plan-lsp.toml` key that is unknown), in
+    /// byte ranges of the document's text.
+    pub notes: Vec<Diagnostic>,
 }
 
 impl DocContext {
@@ -239,6 +335,7 @@ impl DocContext {
     pub fn named(file_name: &str) -> Self {
         Self {
             file_name: Some(file_name.to_owned()),
+            ..Self::default()
         }
     }
 }
@@ -254,6 +351,9 @@ pub struct Analysis {
     /// Placeholders found in code (see `checks::code_placeholders`), kept
     /// for incremental reanalysis; empty when the document is not a plan.
     code_placeholders: Vec<TextRange>,
+    /// The rule levels the analysis applied, for findings made later
+    /// (`links::missing_files`).
+    pub rules: Rules,
 }
 
 impl Analysis {
@@ -274,6 +374,18 @@ impl Analysis {
 /// Parses and checks `text` against `schema`. Never fails, never panics.
 #[must_use]
 pub fn analyze(text: &str, schema: &Arc<Schema>, ctx: &DocContext) -> Analysis {
+    if ctx.role == Role::Config {
+        // Not markdown: no tree, only the configuration's findings.
+        return Analysis {
+            tree: PlanTree::default(),
+            schema: Arc::clone(schema),
+            is_plan: false,
+            diagnostics: directives::apply_rules(ctx.notes.clone(), &ctx.rules),
+            outline: OnceLock::new(),
+            code_placeholders: Vec::new(),
+            rules: ctx.rules.clone(),
+        };
+    }
     let tree = parse::parse(text);
     incremental::check(text, tree, schema, ctx)
 }
@@ -285,6 +397,11 @@ pub fn analyze(text: &str, schema: &Arc<Schema>, ctx: &DocContext) -> Analysis {
 /// Results and design documents are never plans.
 #[must_use]
 pub fn is_plan(tree: &PlanTree, schema: &Schema, ctx: &DocContext) -> bool {
+    match ctx.role {
+        Role::Plan => return true,
+        Role::NotPlan | Role::Template | Role::Config => return false,
+        Role::Auto => {}
+    }
     if let Some(name) = ctx.file_name.as_deref() {
         let name = name.to_ascii_lowercase();
         if name.ends_with("-results.md") || name.ends_with("-design.md") {

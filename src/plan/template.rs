@@ -16,9 +16,11 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use super::TextRange;
+use std::fmt::Write as _;
+
 use super::parse::{self, PlanTree, Subsection, Table};
 use super::placeholder::{self, PlaceholderKind};
+use super::{Code, Diagnostic, TextRange};
 
 /// The built-in default template, the seed template of the plan family.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/plan-template.md");
@@ -267,9 +269,9 @@ fn guidance_text(paragraph: &str) -> String {
         .to_owned()
 }
 
-fn item_spec(text: &str, _tree: &PlanTree, subsections: &[Subsection]) -> Option<ItemSpec> {
-    // Group numbered subsections by their prefix; the largest group of two
-    // or more is the repeatable item.
+/// Numbered subsections grouped by their prefix (lower case), in order of
+/// first appearance.
+fn numbered_groups(subsections: &[Subsection]) -> Vec<(String, Vec<&Subsection>)> {
     let mut groups: Vec<(String, Vec<&Subsection>)> = Vec::new();
     for sub in subsections {
         let Some(counter) = &sub.counter else {
@@ -281,7 +283,14 @@ fn item_spec(text: &str, _tree: &PlanTree, subsections: &[Subsection]) -> Option
             None => groups.push((key, vec![sub])),
         }
     }
-    let (_, members) = groups
+    groups
+}
+
+fn item_spec(text: &str, _tree: &PlanTree, subsections: &[Subsection]) -> Option<ItemSpec> {
+    // The largest group of two or more numbered subsections with the same
+    // prefix is the repeatable item (the last of equally large ones; a
+    // template that has such a tie gets an `ambiguous-items` finding).
+    let (_, members) = numbered_groups(subsections)
         .into_iter()
         .filter(|(_, members)| members.len() >= 2)
         .max_by_key(|(_, members)| members.len())?;
@@ -442,6 +451,152 @@ fn column_spec(name: String, index: usize, table: &Table) -> ColumnSpec {
     }
 }
 
+/// Problems deriving a schema from a template: numbered `###` groups so
+/// equally large that which one repeats is a guess, and enum placeholders
+/// that offer a single value.
+#[must_use]
+pub fn problems(text: &str, tree: &PlanTree) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for section in &tree.sections {
+        let groups: Vec<(String, Vec<&Subsection>)> = numbered_groups(&section.subsections)
+            .into_iter()
+            .filter(|(_, members)| members.len() >= 2)
+            .collect();
+        let Some(largest) = groups.iter().map(|(_, m)| m.len()).max() else {
+            continue;
+        };
+        let tied: Vec<&(String, Vec<&Subsection>)> =
+            groups.iter().filter(|(_, m)| m.len() == largest).collect();
+        if tied.len() < 2 {
+            continue;
+        }
+        let names: Vec<String> = tied.iter().map(|(_, m)| item_label(m[0])).collect();
+        let chosen = names.last().cloned().unwrap_or_default();
+        for (_, members) in &tied[..tied.len() - 1] {
+            out.push(Diagnostic {
+                range: members[0].heading.range,
+                severity: Code::AmbiguousItems.default_severity(),
+                code: Code::AmbiguousItems,
+                message: format!(
+                    "Section `## {}` repeats {} equally often ({largest} times each), so which one is the numbered item is a guess: `{chosen}` is used. Give the item one more instance, or number the others differently",
+                    section.heading.text,
+                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and "),
+                ),
+            });
+        }
+    }
+    for &token in &tree.placeholders {
+        let inner = &text[token.start as usize + 1..token.end as usize - 1];
+        let PlaceholderKind::Enum(values) = PlaceholderKind::classify(inner) else {
+            continue;
+        };
+        let mut distinct: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() < 2 {
+            out.push(Diagnostic {
+                range: token,
+                severity: Code::SingleValueEnum.default_severity(),
+                code: Code::SingleValueEnum,
+                message: format!(
+                    "The placeholder `[{inner}]` offers one value, `{}`, as a choice: write the value itself, or add the alternatives",
+                    values.first().map_or("", String::as_str)
+                ),
+            });
+        }
+    }
+    out.sort_by_key(|d| (d.range, d.code));
+    out
+}
+
+/// How an item heading starts: `Step N` or `N.`.
+fn item_label(sub: &Subsection) -> String {
+    let Some(counter) = &sub.counter else {
+        return sub.heading.text.clone();
+    };
+    let prefix = counter.prefix.trim();
+    if prefix.is_empty() {
+        "N.".to_owned()
+    } else {
+        format!("{prefix} N")
+    }
+}
+
+impl Schema {
+    /// The schema as text, for `plan-lsp check --print-schema`: sections in
+    /// order with their optional flag, numbered items with their fields,
+    /// tables with their columns, enums and required rows.
+    #[must_use]
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "template: {}", self.origin);
+        match &self.title {
+            Some(title) => {
+                let _ = writeln!(out, "title: # {}", title.text);
+            }
+            None => out.push_str("title: none\n"),
+        }
+        let _ = writeln!(out, "sections ({}, in order):", self.sections.len());
+        for section in &self.sections {
+            let flag = if section.optional { " (optional)" } else { "" };
+            let _ = writeln!(out, "  ## {}{flag}", section.name);
+            if let Some(items) = &section.items {
+                describe_items(&mut out, items);
+            }
+            for table in &section.tables {
+                describe_table(&mut out, table);
+            }
+        }
+        if !self.code_tokens.is_empty() {
+            let tokens: Vec<String> = self.code_tokens.iter().map(|t| format!("[{t}]")).collect();
+            let _ = writeln!(out, "placeholders in code: {}", tokens.join(" "));
+        }
+        out
+    }
+}
+
+fn describe_items(out: &mut String, items: &ItemSpec) {
+    let prefix = if items.prefix.is_empty() {
+        String::new()
+    } else {
+        format!("{} ", items.prefix)
+    };
+    let separator = items.separator.map(String::from).unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "    items: ### {prefix}N{separator} (numbered from {}, contiguous)",
+        items.start
+    );
+    for field in &items.fields {
+        let flag = if field.expected {
+            "expected"
+        } else {
+            "optional"
+        };
+        let _ = writeln!(out, "      **{}** ({flag})", field.label);
+    }
+}
+
+fn describe_table(out: &mut String, table: &TableSpec) {
+    let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+    let _ = writeln!(out, "    table: | {} |", columns.join(" | "));
+    for column in &table.columns {
+        if column.values.is_empty() {
+            continue;
+        }
+        let kind = if column.closed { "one of" } else { "suggested" };
+        let _ = writeln!(
+            out,
+            "      column {}: {kind} {}",
+            column.name,
+            column.values.join(", ")
+        );
+    }
+    for row in &table.rows {
+        let _ = writeln!(out, "      row **{}**: {}", row.key, row.kind.describe());
+    }
+}
+
 /// The placeholder tokens the template writes inside code.
 fn code_tokens(text: &str, tree: &PlanTree) -> BTreeSet<String> {
     let ranges = tree
@@ -464,6 +619,45 @@ fn code_tokens(text: &str, tree: &PlanTree) -> BTreeSet<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn template_problems() {
+        let text = "\
+# [Name] Plan
+
+## Steps
+
+### Step 1: [A]
+
+### Step 2: [B]
+
+### Phase 1: [C]
+
+### Phase 2: [D]
+
+| Attribute | Value |
+|-----------|-------|
+| **Type** | [Feature or feature] |
+| **Kind** | [PoC or Feature] |
+";
+        let tree = parse::parse(text);
+        let found: Vec<String> = problems(text, &tree)
+            .iter()
+            .map(|d| format!("{} {:?}: {}", d.code, &text[d.range.as_usize()], d.message))
+            .collect();
+        assert_eq!(found.len(), 2, "{found:#?}");
+        assert!(
+            found[0].starts_with("ambiguous-items \"### Step 1: [A]\""),
+            "{found:#?}"
+        );
+        assert!(found[0].contains("`Phase N` is used"), "{found:#?}");
+        assert!(
+            found[1].starts_with("single-value-enum \"[Feature or feature]\""),
+            "{found:#?}"
+        );
+        let builtin = parse::parse(DEFAULT_TEMPLATE);
+        assert_eq!(problems(DEFAULT_TEMPLATE, &builtin), Vec::new());
+    }
 
     #[test]
     fn pattern_with_placeholders() {

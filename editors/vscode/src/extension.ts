@@ -109,10 +109,13 @@ async function start(): Promise<void> {
 
 function documentSelector(patterns: readonly string[]): DocumentSelector {
   const globs = patterns.length > 0 ? patterns : DEFAULT_FILES;
-  return globs.flatMap((pattern) => [
+  const plans: DocumentSelector = globs.flatMap((pattern) => [
     { scheme: 'file', language: 'markdown', pattern },
     { scheme: 'untitled', language: 'markdown', pattern },
   ]);
+  // The server reports problems in its configuration file, and checks the
+  // configured template as a template when it is open.
+  return [...plans, { scheme: 'file', pattern: '**/plan-lsp.toml' }];
 }
 
 function settingsObject(): unknown {
