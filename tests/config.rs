@@ -248,10 +248,10 @@ fn print_schema_of_the_poc_implementation_template() {
               row **Production-Grade Because**: text
           ## Prerequisites
             items: ### N. (numbered from 1, contiguous)
-              **Why Needed** (optional)
-              **Steps** (optional)
-              **Commands** (optional)
-              **Verification** (optional)
+              **Why Needed** (expected)
+              **Steps** (expected)
+              **Commands** (expected)
+              **Verification** (expected)
           ## Success Criteria
           ## Architecture
           ## Implementation Steps

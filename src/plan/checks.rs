@@ -438,7 +438,7 @@ pub fn items<'t>(
 
 fn item_name(spec: &ItemSpec, number: u32, suffix: &str) -> String {
     if spec.prefix.is_empty() {
-        format!("{number}{suffix}.")
+        format!("{number}{suffix}")
     } else {
         format!("{} {number}{suffix}", spec.prefix)
     }
@@ -452,9 +452,11 @@ fn items_rules(section: &Section, spec: &ItemSpec, fence: Option<u32>, out: &mut
             continue;
         }
         // Names are built only for the items that get a finding.
+        // `Step 3` names a step; an item without a word before its number
+        // (`### 1. Identify Affected Tests`) is named by its heading.
         let name = || match counter.number {
-            Some(n) => item_name(spec, n, &counter.suffix),
-            None => sub.heading.text.clone(),
+            Some(n) if !spec.prefix.is_empty() => item_name(spec, n, &counter.suffix),
+            _ => format!("`{}`", sub.heading.text),
         };
         missing_fields(sub, spec, &name, out);
         without_tests(sub, spec, counter, &name, out);

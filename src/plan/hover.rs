@@ -353,7 +353,7 @@ x = 1
                 <**Why Needed**>
                 **Why Needed**: Why this task requires it
 
-                An optional field of every numbered item in the template.
+                An expected field of every numbered item in the template.
             "#]],
         );
     }

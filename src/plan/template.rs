@@ -345,10 +345,22 @@ fn item_spec(text: &str, _tree: &PlanTree, subsections: &[Subsection]) -> Option
 }
 
 /// An instance whose body is only `...` stands for "more like the above".
+/// Thematic breaks (`---`) between instances do not count as content.
 fn is_elided(text: &str, sub: &Subsection) -> bool {
     let body_start = sub.heading.range.end as usize;
-    let body = text[body_start..sub.range.end as usize].trim();
-    body.is_empty() || body == "..." || body == "\u{2026}"
+    let body = &text[body_start..sub.range.end as usize];
+    let mut lines = body.lines().map(str::trim).filter(|line| {
+        let thematic_break = line.len() >= 3
+            && ["-", "*", "_"]
+                .iter()
+                .any(|c| line.chars().all(|x| x.to_string() == *c || x == ' '));
+        !line.is_empty() && !thematic_break
+    });
+    match (lines.next(), lines.next()) {
+        (None, _) => true,
+        (Some(only), None) => only == "..." || only == "\u{2026}",
+        _ => false,
+    }
 }
 
 /// The text after a field's label in the instance that explains it best:
