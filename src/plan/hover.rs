@@ -27,6 +27,12 @@ pub fn hover(text: &str, analysis: &Analysis, offset: u32) -> Option<HoverInfo> 
         return None;
     }
     let schema = &analysis.schema;
+    if let Some(title) = &analysis.tree.title
+        && title.range.touches(offset)
+        && !analysis.tree.placeholders.iter().any(|p| p.touches(offset))
+    {
+        return Some(title_hover(analysis, title.range));
+    }
     let section = analysis
         .tree
         .sections
@@ -265,6 +271,33 @@ fn row_guidance(
     (!row_spec.guidance.is_empty()).then(|| format!("{}: {}", row_spec.key, row_spec.guidance))
 }
 
+/// On the title: which template the plan is checked against, and the
+/// plan's checklist progress.
+fn title_hover(analysis: &Analysis, range: TextRange) -> HoverInfo {
+    let schema = &analysis.schema;
+    let required = schema.sections.iter().filter(|s| !s.optional).count();
+    let mut markdown = format!(
+        "Checked against the template `{}`: {} sections, {required} required.",
+        schema.origin,
+        schema.sections.len()
+    );
+    let tasks = analysis.tree.sections.iter().flat_map(|section| {
+        section.body.tasks.iter().chain(
+            section
+                .subsections
+                .iter()
+                .flat_map(|sub| sub.body.tasks.iter()),
+        )
+    });
+    let (done, total) = tasks.fold((0, 0), |(done, total), task| {
+        (done + usize::from(task.checked), total + 1)
+    });
+    if total > 0 {
+        let _ = write!(markdown, "\n\nChecklists: {done}/{total} done.");
+    }
+    HoverInfo { range, markdown }
+}
+
 #[cfg(test)]
 #[allow(
     clippy::needless_raw_string_hashes,
@@ -285,6 +318,19 @@ mod tests {
             None => "(none)\n".to_owned(),
         };
         expect.assert_eq(&out);
+    }
+
+    #[test]
+    fn title_names_the_template_and_the_progress() {
+        check(
+            "# X$0 Plan\n\n## Success Criteria\n\n- [x] one\n- [ ] two\n",
+            &expect![[r#"
+                <# X Plan>
+                Checked against the template `built-in`: 14 sections, 13 required.
+
+                Checklists: 1/2 done.
+            "#]],
+        );
     }
 
     const PLAN: &str = "# X Plan
