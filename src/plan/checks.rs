@@ -63,7 +63,7 @@ pub fn run_with_code_placeholders(
         };
         tables(text, tree, section, spec, &mut out);
         if let Some(items) = &spec.items {
-            items_rules(section, items, fence, &mut out);
+            items_rules(text, section, items, fence, &mut out);
         }
     }
     out.sort_by_key(|d| (d.range, d.code));
@@ -444,10 +444,21 @@ fn item_name(spec: &ItemSpec, number: u32, suffix: &str) -> String {
     }
 }
 
-fn items_rules(section: &Section, spec: &ItemSpec, fence: Option<u32>, out: &mut Vec<Diagnostic>) {
+fn items_rules(
+    text: &str,
+    section: &Section,
+    spec: &ItemSpec,
+    fence: Option<u32>,
+    out: &mut Vec<Diagnostic>,
+) {
     numbering(section, spec, out);
     for (sub, counter) in items(section, spec) {
-        if sub.heading.struck || fence.is_some_and(|f| sub.range.contains(f) || f < sub.range.start)
+        // Struck-through items, items swallowed by an unclosed fence, and
+        // `...` placeholders for "more like the above" (as in the template)
+        // have no fields to check.
+        if sub.heading.struck
+            || fence.is_some_and(|f| sub.range.contains(f) || f < sub.range.start)
+            || super::template::is_ellipsis(text, sub)
         {
             continue;
         }

@@ -345,22 +345,30 @@ fn item_spec(text: &str, _tree: &PlanTree, subsections: &[Subsection]) -> Option
 }
 
 /// An instance whose body is only `...` stands for "more like the above".
-/// Thematic breaks (`---`) between instances do not count as content.
+/// An instance with no content stands for nothing to learn from.
 fn is_elided(text: &str, sub: &Subsection) -> bool {
-    let body_start = sub.heading.range.end as usize;
-    let body = &text[body_start..sub.range.end as usize];
-    let mut lines = body.lines().map(str::trim).filter(|line| {
-        let thematic_break = line.len() >= 3
-            && ["-", "*", "_"]
-                .iter()
-                .any(|c| line.chars().all(|x| x.to_string() == *c || x == ' '));
-        !line.is_empty() && !thematic_break
-    });
+    content_lines(text, sub).next().is_none() || is_ellipsis(text, sub)
+}
+
+/// An instance whose only content is `...` stands for "more like the
+/// above". Thematic breaks (`---`) between instances are not content.
+pub(crate) fn is_ellipsis(text: &str, sub: &Subsection) -> bool {
+    let mut lines = content_lines(text, sub);
     match (lines.next(), lines.next()) {
-        (None, _) => true,
         (Some(only), None) => only == "..." || only == "\u{2026}",
         _ => false,
     }
+}
+
+fn content_lines<'t>(text: &'t str, sub: &Subsection) -> impl Iterator<Item = &'t str> {
+    let body = &text[sub.heading.range.end as usize..sub.range.end as usize];
+    body.lines().map(str::trim).filter(|line| {
+        let thematic_break = line.len() >= 3
+            && ['-', '*', '_']
+                .iter()
+                .any(|&c| line.chars().all(|x| x == c || x == ' '));
+        !line.is_empty() && !thematic_break
+    })
 }
 
 /// The text after a field's label in the instance that explains it best:
