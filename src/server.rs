@@ -15,27 +15,23 @@ use std::sync::{Arc, PoisonError};
 use tokio::sync::mpsc;
 use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
-    CodeActionKind, CodeActionOptions, CodeActionOrCommand, CodeActionParams,
-    CodeActionProviderCapability, CodeActionResponse, CompletionOptions, CompletionParams,
-    CompletionResponse, DiagnosticOptions, DiagnosticServerCapabilities,
-    DidChangeConfigurationParams, DidChangeTextDocumentParams, DidChangeWatchedFilesParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
-    DocumentDiagnosticParams, DocumentDiagnosticReport, DocumentDiagnosticReportResult,
-    DocumentSymbolParams, DocumentSymbolResponse, FoldingRange, FoldingRangeParams,
-    FoldingRangeProviderCapability, FullDocumentDiagnosticReport, Hover, HoverParams,
-    HoverProviderCapability, InitializeParams, InitializeResult, InitializedParams, MessageType,
-    OneOf, RelatedFullDocumentDiagnosticReport, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri, WorkDoneProgressOptions,
+    CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse, CompletionParams,
+    CompletionResponse, DidChangeConfigurationParams, DidChangeTextDocumentParams,
+    DidChangeWatchedFilesParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DidSaveTextDocumentParams, DocumentDiagnosticParams, DocumentDiagnosticReport,
+    DocumentDiagnosticReportResult, DocumentSymbolParams, DocumentSymbolResponse, FoldingRange,
+    FoldingRangeParams, FullDocumentDiagnosticReport, Hover, HoverParams, InitializeParams,
+    InitializeResult, InitializedParams, MessageType, RelatedFullDocumentDiagnosticReport,
+    ServerInfo, Uri,
 };
 use tower_lsp_server::ls_types::{
-    CodeLens, CodeLensOptions, CodeLensParams, DocumentLink, DocumentLinkOptions,
-    DocumentLinkParams, GotoDefinitionParams, GotoDefinitionResponse, WorkspaceSymbolParams,
-    WorkspaceSymbolResponse,
+    CodeLens, CodeLensParams, DocumentLink, DocumentLinkParams, GotoDefinitionParams,
+    GotoDefinitionResponse, WorkspaceSymbolParams, WorkspaceSymbolResponse,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService};
 use tracing::{debug, warn};
 
+mod capabilities;
 mod configure;
 
 use crate::convert::{self, Encoding};
@@ -101,84 +97,18 @@ impl LanguageServer for Backend {
             .encoding
             .write()
             .unwrap_or_else(PoisonError::into_inner) = encoding;
-        let pull = params
-            .capabilities
-            .text_document
-            .as_ref()
-            .is_some_and(|t| t.diagnostic.is_some());
+        let text_document = params.capabilities.text_document.as_ref();
+        let pull = text_document.is_some_and(|t| t.diagnostic.is_some());
         self.state.pull.store(pull, Ordering::Relaxed);
-        let snippets = params
-            .capabilities
-            .text_document
-            .as_ref()
+        let snippets = text_document
             .and_then(|t| t.completion.as_ref())
             .and_then(|c| c.completion_item.as_ref())
             .and_then(|i| i.snippet_support)
             .unwrap_or(false);
         self.state.snippets.store(snippets, Ordering::Relaxed);
         self.configure(&params);
-        let client_workspace = params.capabilities.workspace.as_ref();
-        let watch_dynamic = client_workspace
-            .and_then(|w| w.did_change_watched_files.as_ref())
-            .and_then(|w| w.dynamic_registration)
-            .unwrap_or(false);
-        let diagnostic_refresh = client_workspace
-            .and_then(|w| w.diagnostics.as_ref())
-            .and_then(|d| d.refresh_support)
-            .unwrap_or(false);
-        let ws = &self.state.workspace;
-        ws.watch_dynamic.store(watch_dynamic, Ordering::Relaxed);
-        ws.diagnostic_refresh
-            .store(diagnostic_refresh, Ordering::Relaxed);
-        let diagnostic_provider = pull.then(|| {
-            DiagnosticServerCapabilities::Options(DiagnosticOptions {
-                identifier: Some("plan-lsp".to_owned()),
-                inter_file_dependencies: false,
-                workspace_diagnostics: false,
-                ..DiagnosticOptions::default()
-            })
-        });
         Ok(InitializeResult {
-            capabilities: ServerCapabilities {
-                position_encoding: Some(encoding.kind()),
-                text_document_sync: Some(TextDocumentSyncCapability::Options(
-                    TextDocumentSyncOptions {
-                        open_close: Some(true),
-                        change: Some(TextDocumentSyncKind::INCREMENTAL),
-                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
-                        ..TextDocumentSyncOptions::default()
-                    },
-                )),
-                document_symbol_provider: Some(OneOf::Left(true)),
-                folding_range_provider: Some(FoldingRangeProviderCapability::Simple(true)),
-                diagnostic_provider,
-                completion_provider: Some(CompletionOptions {
-                    trigger_characters: Some(vec!["#".into(), " ".into(), "|".into()]),
-                    ..CompletionOptions::default()
-                }),
-                code_action_provider: Some(CodeActionProviderCapability::Options(
-                    CodeActionOptions {
-                        code_action_kinds: Some(vec![
-                            CodeActionKind::QUICKFIX,
-                            CodeActionKind::REFACTOR_REWRITE,
-                            CodeActionKind::SOURCE,
-                            convert::action_kind(actions::ActionKind::SourceFixAll),
-                        ]),
-                        ..CodeActionOptions::default()
-                    },
-                )),
-                hover_provider: Some(HoverProviderCapability::Simple(true)),
-                workspace_symbol_provider: Some(OneOf::Left(true)),
-                document_link_provider: Some(DocumentLinkOptions {
-                    resolve_provider: Some(false),
-                    work_done_progress_options: WorkDoneProgressOptions::default(),
-                }),
-                definition_provider: Some(OneOf::Left(true)),
-                code_lens_provider: Some(CodeLensOptions {
-                    resolve_provider: Some(false),
-                }),
-                ..ServerCapabilities::default()
-            },
+            capabilities: capabilities::server(encoding, pull),
             server_info: Some(ServerInfo {
                 name: "plan-lsp".to_owned(),
                 version: Some(env!("CARGO_PKG_VERSION").to_owned()),
@@ -444,27 +374,12 @@ impl LanguageServer for Backend {
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         // A `plan-lsp.toml` or template change re-resolves every open plan.
-        self.files_changed(params.changes.iter().map(|c| &c.uri));
+        let reconfigured = self.files_changed(params.changes.iter().map(|c| &c.uri));
         workspace::files_changed(&self.state, params.changes);
-        // A results or design document may have appeared or gone: the
-        // `missing-file` hints of the open plans may change.
-        let open: Vec<Uri> = self.state.docs().keys().cloned().collect();
-        for uri in open {
-            self.queue(Job::Analyze(uri));
-        }
-        let refresh = self.state.pull.load(Ordering::Relaxed)
-            && self
-                .state
-                .workspace
-                .diagnostic_refresh
-                .load(Ordering::Relaxed);
-        if refresh {
-            let client = self.client.clone();
-            tokio::spawn(async move {
-                if let Err(error) = client.workspace_diagnostic_refresh().await {
-                    debug!("workspace/diagnostic/refresh failed: {error}");
-                }
-            });
+        // Otherwise a results or design document may have appeared or gone:
+        // the `missing-file` hints of the open plans may change.
+        if !reconfigured {
+            configure::reanalyze_open(&self.state, &self.jobs, &self.client);
         }
     }
 }

@@ -15,7 +15,6 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use ropey::Rope;
@@ -70,10 +69,6 @@ struct Index {
 #[derive(Debug, Default)]
 pub(crate) struct Workspace {
     index: RwLock<Index>,
-    /// The client registers file watchers dynamically.
-    pub(crate) watch_dynamic: AtomicBool,
-    /// The client accepts `workspace/diagnostic/refresh`.
-    pub(crate) diagnostic_refresh: AtomicBool,
 }
 
 impl Workspace {
@@ -122,11 +117,7 @@ fn workspace_roots(state: &State) -> Vec<Root> {
 /// file watcher (when the client supports dynamic registration) and the
 /// initial scan. Returns at once.
 pub(crate) fn start(client: Client, state: Arc<State>) {
-    if state
-        .workspace
-        .watch_dynamic
-        .load(std::sync::atomic::Ordering::Relaxed)
-    {
+    if state.watch_files.load(std::sync::atomic::Ordering::Relaxed) {
         tokio::spawn(async move {
             let options = DidChangeWatchedFilesRegistrationOptions {
                 watchers: vec![FileSystemWatcher {

@@ -155,7 +155,9 @@ impl Backend {
 
     /// A watched file or a saved document changed: re-analyse when it is
     /// configuration.
-    pub(super) fn files_changed<'u>(&self, uris: impl IntoIterator<Item = &'u Uri>) {
+    /// Re-resolves configuration when one of `uris` is a `plan-lsp.toml`
+    /// or a template in use; returns whether it did.
+    pub(super) fn files_changed<'u>(&self, uris: impl IntoIterator<Item = &'u Uri>) -> bool {
         let affected = {
             let store = self.state.config();
             uris.into_iter()
@@ -165,6 +167,7 @@ impl Backend {
         if affected {
             reconfigure(&self.state, &self.jobs, &self.client);
         }
+        affected
     }
 
     pub(super) fn reconfigure(&self) {
@@ -184,17 +187,20 @@ fn read_settings(value: &Value) -> Settings {
 /// pushed again, or pulled again after a refresh request.
 pub(crate) fn reconfigure(state: &Arc<State>, jobs: &mpsc::UnboundedSender<Job>, client: &Client) {
     state.config().clear();
-    let uris: Vec<Uri> = {
-        let mut docs = state.docs();
-        for doc in docs.values_mut() {
-            doc.invalidate();
-        }
-        docs.keys().cloned().collect()
-    };
-    info!(
-        "configuration changed; re-analysing {} open documents",
-        uris.len()
-    );
+    for doc in state.docs().values_mut() {
+        doc.invalidate();
+    }
+    info!("configuration changed; re-analysing the open documents");
+    reanalyze_open(state, jobs, client);
+}
+
+/// Queues every open document for new diagnostics, or, when the client
+/// pulls them, asks it to pull again (where it supports the refresh).
+pub(crate) fn reanalyze_open(
+    state: &Arc<State>,
+    jobs: &mpsc::UnboundedSender<Job>,
+    client: &Client,
+) {
     if state.pull.load(Ordering::Relaxed) {
         if state.diagnostic_refresh.load(Ordering::Relaxed) {
             let client = client.clone();
@@ -206,6 +212,7 @@ pub(crate) fn reconfigure(state: &Arc<State>, jobs: &mpsc::UnboundedSender<Job>,
         }
         return;
     }
+    let uris: Vec<Uri> = state.docs().keys().cloned().collect();
     for uri in uris {
         if jobs.send(Job::Analyze(uri)).is_err() {
             warn!("the diagnostics publisher has stopped");
