@@ -578,6 +578,18 @@ pytest
 ";
 
     #[test]
+    fn nothing_inside_code_blocks() {
+        // Outside code, an empty line after the last step offers the next one...
+        let (_, items) = run(&format!("{STEPS}\n$0\n"), true);
+        assert!(!items.is_empty());
+        // ...inside code, neither indentation nor a `###` comment does.
+        let fixture = format!("{STEPS}\n```python\n    $0\n```\n");
+        check(&fixture, 3, &expect![[""]]);
+        let fixture = format!("{STEPS}\n```bash\n### $0\n```\n");
+        check(&fixture, 3, &expect![[""]]);
+    }
+
+    #[test]
     fn next_step_on_a_heading_line() {
         check(
             &format!("{STEPS}\n### $0\n"),
