@@ -18,7 +18,7 @@
 use super::parse::{Counter, PlanTree, Section, Subsection, Table};
 use super::placeholder::{self, PlaceholderKind};
 use super::skeleton::{self, Names};
-use super::template::{ItemSpec, Schema};
+use super::template::ItemSpec;
 use super::{Analysis, Code, Diagnostic, TextEdit, TextRange, checks, complete};
 
 /// What the caller adds: the clock and the document's file name.
@@ -85,7 +85,7 @@ pub fn actions(text: &str, analysis: &Analysis, range: TextRange, ctx: &FixConte
         }
     }
     if let Some(section) = section_at(&analysis.tree, range.start)
-        && let Some(spec) = items_spec(&analysis.schema, section)
+        && let Some(spec) = analysis.schema.item_spec(&section.heading.text)
     {
         let edits = renumber(text, &analysis.tree, section, spec);
         if !edits.is_empty() {
@@ -194,12 +194,6 @@ fn section_at(tree: &PlanTree, offset: u32) -> Option<&Section> {
         .find(|s| s.heading.range.start <= offset)
 }
 
-fn items_spec<'s>(schema: &'s Schema, section: &Section) -> Option<&'s ItemSpec> {
-    schema
-        .section_index(&section.heading.text)
-        .and_then(|i| schema.sections[i].items.as_ref())
-}
-
 /// The subsection containing `offset`, if any.
 fn subsection_at(section: &Section, offset: u32) -> Option<&Subsection> {
     section.subsections.iter().find(|s| s.range.touches(offset))
@@ -276,7 +270,7 @@ fn now_fix(range: TextRange, index: usize, ctx: &FixContext) -> Option<Action> {
 fn number_fix(text: &str, analysis: &Analysis, d: &Diagnostic, index: usize) -> Option<Action> {
     let tree = &analysis.tree;
     let section = section_at(tree, d.range.start);
-    let spec = section.and_then(|s| items_spec(&analysis.schema, s));
+    let spec = section.and_then(|s| analysis.schema.item_spec(&s.heading.text));
     if let (Some(section), Some(spec)) = (section, spec)
         && let Some((_, n)) = new_numbers(section, spec)
             .into_iter()
@@ -471,7 +465,7 @@ pub fn insert_all_sections(text: &str, analysis: &Analysis, ctx: &FixContext) ->
 
 fn renumber_fix(text: &str, analysis: &Analysis, d: &Diagnostic, index: usize) -> Option<Action> {
     let section = section_at(&analysis.tree, d.range.start)?;
-    let spec = items_spec(&analysis.schema, section)?;
+    let spec = analysis.schema.item_spec(&section.heading.text)?;
     let edits = renumber(text, &analysis.tree, section, spec);
     (!edits.is_empty()).then(|| {
         quick(
@@ -602,7 +596,7 @@ fn references(text: &str, tree: &PlanTree, prefix: &str) -> Vec<(TextRange, u32)
 /// The item whose heading a diagnostic sits on, with its section and spec.
 fn item_of<'a>(analysis: &'a Analysis, d: &Diagnostic) -> Option<(&'a Subsection, &'a ItemSpec)> {
     let section = section_at(&analysis.tree, d.range.start)?;
-    let spec = items_spec(&analysis.schema, section)?;
+    let spec = analysis.schema.item_spec(&section.heading.text)?;
     let sub = section
         .subsections
         .iter()
@@ -767,13 +761,9 @@ fn item_field_fix(
 // missing-field and invalid-value (tables)
 
 fn all_tables(tree: &PlanTree) -> impl Iterator<Item = (&Section, &Table)> {
-    tree.sections.iter().flat_map(|s| {
-        s.body
-            .tables
-            .iter()
-            .chain(s.subsections.iter().flat_map(|sub| sub.body.tables.iter()))
-            .map(move |t| (s, t))
-    })
+    tree.sections
+        .iter()
+        .flat_map(|s| s.tables().map(move |t| (s, t)))
 }
 
 fn line_end(text: &str, at: usize) -> usize {
@@ -796,8 +786,7 @@ fn row_fix(
     let (section, table) =
         all_tables(&analysis.tree).find(|(_, t)| t.range.start == d.range.start)?;
     let spec = schema
-        .section_index(&section.heading.text)
-        .map(|i| &schema.sections[i])
+        .section_spec(&section.heading.text)
         .and_then(|s| complete::table_spec(s, table))?;
     let row_index = spec.rows.iter().position(|r| r.key == key)?;
     let row_spec = &spec.rows[row_index];
@@ -864,8 +853,7 @@ fn row_at(
             continue;
         };
         let spec = schema
-            .section_index(&section.heading.text)
-            .map(|i| &schema.sections[i])
+            .section_spec(&section.heading.text)
             .and_then(|s| complete::table_spec(s, table));
         return Some((table, row, spec));
     }

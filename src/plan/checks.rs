@@ -267,11 +267,7 @@ fn tables(
     spec: &SectionSpec,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut doc_tables: Vec<&Table> = section.body.tables.iter().collect();
-    for sub in &section.subsections {
-        doc_tables.extend(sub.body.tables.iter());
-    }
-    for table in doc_tables {
+    for table in section.tables() {
         let Some(table_spec) = matching_table(table, &spec.tables) else {
             continue;
         };

@@ -153,7 +153,7 @@ fn context<'t>(
         return Some(Context::EmptyLine(section, sub));
     }
     if prefix.starts_with('|') {
-        let table = tables(section).find(|t| {
+        let table = section.tables().find(|t| {
             t.range.start <= line.start && line.start <= t.range.end.max(line.start)
                 || t.range.touches(line.start)
         })?;
@@ -170,15 +170,6 @@ fn section_before(analysis: &Analysis, at: u32) -> Option<&Section> {
         .iter()
         .rev()
         .find(|s| s.heading.range.start < at)
-}
-
-fn tables(section: &Section) -> impl Iterator<Item = &Table> {
-    section.body.tables.iter().chain(
-        section
-            .subsections
-            .iter()
-            .flat_map(|s| s.body.tables.iter()),
-    )
 }
 
 fn item(
@@ -279,9 +270,7 @@ fn next_item(
     names: &Names,
     options: &CompletionOptions,
 ) -> Option<CompletionItem> {
-    let spec = schema
-        .section_index(&section.heading.text)
-        .and_then(|i| schema.sections[i].items.as_ref())?;
+    let spec = schema.item_spec(&section.heading.text)?;
     let number = checks::items(section, spec)
         .filter(|(sub, _)| sub.heading.range.start < line.start)
         .filter_map(|(_, counter)| counter.number)
@@ -333,9 +322,7 @@ fn tests_block(
     names: &Names,
     options: &CompletionOptions,
 ) -> Option<CompletionItem> {
-    let spec = schema
-        .section_index(&section.heading.text)
-        .and_then(|i| schema.sections[i].items.as_ref())?;
+    let spec = schema.item_spec(&section.heading.text)?;
     let counter = sub.counter.as_ref()?;
     let is_item = counter.prefix.eq_ignore_ascii_case(&spec.prefix);
     if !is_item || counter.number.is_some_and(|n| n <= spec.start) || has_tests(sub) {
@@ -404,8 +391,7 @@ fn cells(
 ) -> Vec<CompletionItem> {
     let schema = &analysis.schema;
     let Some(spec) = schema
-        .section_index(&section.heading.text)
-        .map(|i| &schema.sections[i])
+        .section_spec(&section.heading.text)
         .and_then(|s| table_spec(s, table))
     else {
         return Vec::new();

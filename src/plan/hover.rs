@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::parse::{Section, Subsection, Table};
+use super::parse::{Section, Subsection};
 use super::placeholder::{self, PlaceholderKind};
 use super::template::{ItemSpec, Schema, SectionSpec};
 use super::{Analysis, Code, TextRange, checks, complete};
@@ -39,9 +39,7 @@ pub fn hover(text: &str, analysis: &Analysis, offset: u32) -> Option<HoverInfo> 
         .iter()
         .rev()
         .find(|s| s.heading.range.start <= offset)?;
-    let spec = schema
-        .section_index(&section.heading.text)
-        .map(|i| &schema.sections[i]);
+    let spec = schema.section_spec(&section.heading.text);
     if let Some(info) = placeholder_hover(text, analysis, section, spec, offset) {
         return Some(info);
     }
@@ -166,18 +164,9 @@ fn item_hover(sub: &Subsection, items: &ItemSpec) -> HoverInfo {
     }
 }
 
-fn tables(section: &Section) -> impl Iterator<Item = &Table> {
-    section.body.tables.iter().chain(
-        section
-            .subsections
-            .iter()
-            .flat_map(|s| s.body.tables.iter()),
-    )
-}
-
 /// A row key (`**Proves**`) or a cell of a closed column (`Likelihood`).
 fn table_hover(section: &Section, spec: &SectionSpec, offset: u32) -> Option<HoverInfo> {
-    let table = tables(section).find(|t| t.range.touches(offset))?;
+    let table = section.tables().find(|t| t.range.touches(offset))?;
     let table_spec = complete::table_spec(spec, table)?;
     for row in &table.rows {
         let Some(column) = row.iter().position(|c| c.range.touches(offset)) else {
@@ -257,7 +246,7 @@ fn row_guidance(
     section: &Section,
     range: TextRange,
 ) -> Option<String> {
-    let table = tables(section).find(|t| t.range.touches(range.start))?;
+    let table = section.tables().find(|t| t.range.touches(range.start))?;
     let table_spec = complete::table_spec(spec, table)?;
     let row = table
         .rows

@@ -80,9 +80,7 @@ pub fn symbols(tree: &PlanTree, schema: &Schema) -> Vec<Symbol> {
 }
 
 fn section_symbol(section: &Section, schema: &Schema) -> Symbol {
-    let items = schema
-        .section_index(&section.heading.text)
-        .and_then(|i| schema.sections[i].items.as_ref());
+    let items = schema.item_spec(&section.heading.text);
     let children = section
         .subsections
         .iter()

@@ -148,6 +148,16 @@ pub struct CodeBlock {
     pub closed: bool,
 }
 
+impl Section {
+    /// The tables of the section, its own and its subsections', in order.
+    pub fn tables(&self) -> impl Iterator<Item = &Table> {
+        self.body
+            .tables
+            .iter()
+            .chain(self.subsections.iter().flat_map(|s| s.body.tables.iter()))
+    }
+}
+
 impl PlanTree {
     /// The section whose heading text is exactly `name` (case-insensitive).
     #[must_use]

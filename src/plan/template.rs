@@ -216,6 +216,18 @@ impl Schema {
         }
     }
 
+    /// The template section that a heading names.
+    #[must_use]
+    pub fn section_spec(&self, heading: &str) -> Option<&SectionSpec> {
+        self.section_index(heading).map(|i| &self.sections[i])
+    }
+
+    /// The repeatable item of the template section that a heading names.
+    #[must_use]
+    pub fn item_spec(&self, heading: &str) -> Option<&ItemSpec> {
+        self.section_spec(heading)?.items.as_ref()
+    }
+
     /// The index of the template section that a heading names.
     #[must_use]
     pub fn section_index(&self, heading: &str) -> Option<usize> {
@@ -241,10 +253,7 @@ fn section_spec(text: &str, tree: &PlanTree, section: &parse::Section) -> Sectio
         .trim_start()
         .to_ascii_lowercase()
         .starts_with("(optional");
-    let mut tables: Vec<&Table> = section.body.tables.iter().collect();
-    for sub in &section.subsections {
-        tables.extend(sub.body.tables.iter());
-    }
+    let tables: Vec<&Table> = section.tables().collect();
     SectionSpec {
         name: section.heading.text.clone(),
         pattern: Pattern::new(&section.heading.text),
