@@ -8,6 +8,7 @@
 //! analysis becomes an error response.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, PoisonError};
@@ -17,12 +18,12 @@ use tower_lsp_server::jsonrpc::{Error, Result};
 use tower_lsp_server::ls_types::{
     CodeActionKind, CodeActionOrCommand, CodeActionParams, CodeActionResponse, CompletionParams,
     CompletionResponse, DidChangeConfigurationParams, DidChangeTextDocumentParams,
-    DidChangeWatchedFilesParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DidSaveTextDocumentParams, DocumentDiagnosticParams, DocumentDiagnosticReport,
-    DocumentDiagnosticReportResult, DocumentSymbolParams, DocumentSymbolResponse, FoldingRange,
-    FoldingRangeParams, FullDocumentDiagnosticReport, Hover, HoverParams, InitializeParams,
-    InitializeResult, InitializedParams, MessageType, RelatedFullDocumentDiagnosticReport,
-    ServerInfo, Uri,
+    DidChangeWatchedFilesParams, DidChangeWorkspaceFoldersParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, DocumentDiagnosticParams,
+    DocumentDiagnosticReport, DocumentDiagnosticReportResult, DocumentSymbolParams,
+    DocumentSymbolResponse, FoldingRange, FoldingRangeParams, FullDocumentDiagnosticReport, Hover,
+    HoverParams, InitializeParams, InitializeResult, InitializedParams, MessageType,
+    RelatedFullDocumentDiagnosticReport, ServerInfo, Uri,
 };
 use tower_lsp_server::ls_types::{
     CodeLens, CodeLensParams, DocumentLink, DocumentLinkParams, GotoDefinitionParams,
@@ -370,6 +371,36 @@ impl LanguageServer for Backend {
         };
         let lenses = guarded(|| workspace::code_lenses(&self.state, &snapshot, &analysis))?;
         Ok(Some(lenses))
+    }
+
+    async fn did_change_workspace_folders(&self, params: DidChangeWorkspaceFoldersParams) {
+        let event = params.event;
+        let removed: Vec<PathBuf> = event
+            .removed
+            .iter()
+            .filter_map(|f| workspace::file_path(&f.uri))
+            .collect();
+        let folders: Vec<PathBuf> = {
+            let mut folders = self
+                .state
+                .workspace_folders
+                .write()
+                .unwrap_or_else(PoisonError::into_inner);
+            folders.retain(|f| !removed.contains(f));
+            for added in event
+                .added
+                .iter()
+                .filter_map(|f| workspace::file_path(&f.uri))
+            {
+                if !folders.contains(&added) {
+                    folders.push(added);
+                }
+            }
+            folders.clone()
+        };
+        self.state.config().set_folders(&folders);
+        self.reconfigure();
+        workspace::rescan(Arc::clone(&self.state));
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {

@@ -135,6 +135,17 @@ pub(crate) fn start(client: Client, state: Arc<State>) {
             }
         });
     }
+    spawn_scan(state);
+}
+
+/// The workspace folders changed: forget the index and scan the new
+/// folders in the background.
+pub(crate) fn rescan(state: Arc<State>) {
+    state.workspace.write().files.clear();
+    spawn_scan(state);
+}
+
+fn spawn_scan(state: Arc<State>) {
     tokio::spawn(async move {
         let scanned = Arc::clone(&state);
         match tokio::task::spawn_blocking(move || scan(&scanned)).await {

@@ -443,3 +443,42 @@ async fn code_lenses_count_checklist_progress() {
     );
     client.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workspace_folders_can_be_added_and_removed() {
+    let first = TempDir::new("folder-a");
+    first.write("docs/search-plan.md", SEARCH_PLAN);
+    let second = TempDir::new("folder-b");
+    second.write(
+        "docs/export-plan.md",
+        &SEARCH_PLAN
+            .replace("# search Plan", "# export Plan")
+            .replace("Parse Config", "Write Export"),
+    );
+    let mut client = start(&first.0, json!({})).await;
+    symbols_until(&mut client, "parse config", |found| !found.is_empty()).await;
+    let none = client
+        .request("workspace/symbol", json!({ "query": "write export" }))
+        .await;
+    assert!(
+        none["result"].as_array().is_none_or(Vec::is_empty),
+        "{none}"
+    );
+
+    client
+        .notify(
+            "workspace/didChangeWorkspaceFolders",
+            json!({ "event": {
+                "added": [{ "uri": uri(&second.0), "name": "b" }],
+                "removed": [{ "uri": uri(&first.0), "name": "ws" }],
+            } }),
+        )
+        .await;
+    let found = symbols_until(&mut client, "write export", |found| !found.is_empty()).await;
+    assert!(
+        names(&found).iter().any(|n| n.contains("Write Export")),
+        "{found:?}"
+    );
+    symbols_until(&mut client, "parse config", <[Value]>::is_empty).await;
+    client.shutdown().await;
+}
