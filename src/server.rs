@@ -307,17 +307,10 @@ impl LanguageServer for Backend {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         let items = match self.request_analysis(&params.text_document.uri)? {
-            Some((snapshot, analysis)) => {
-                let encoding = self.state.encoding();
-                let uri = &params.text_document.uri;
-                let hints = workspace::file_hints(&self.state, uri, &snapshot.text, &analysis);
-                analysis
-                    .diagnostics
-                    .iter()
-                    .chain(&hints)
-                    .map(|d| convert::diagnostic(&snapshot.rope, d, encoding))
-                    .collect()
-            }
+            Some((snapshot, analysis)) => guarded(|| {
+                self.state
+                    .lsp_diagnostics(&params.text_document.uri, &snapshot, &analysis)
+            })?,
             None => Vec::new(),
         };
         Ok(DocumentDiagnosticReportResult::Report(

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
 use tower_lsp_server::jsonrpc::{Error, Result};
-use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::ls_types::{self as lsp, Uri};
 use tracing::warn;
 
 use crate::config::{self, Resolved};
@@ -103,6 +103,27 @@ impl State {
     }
 }
 
+impl State {
+    /// A document's findings as LSP diagnostics: the analysis's own and the
+    /// `missing-file` hints, which need the file system. Pushed and pulled
+    /// diagnostics are both made here.
+    pub(crate) fn lsp_diagnostics(
+        &self,
+        uri: &Uri,
+        snapshot: &Snapshot,
+        analysis: &Analysis,
+    ) -> Vec<lsp::Diagnostic> {
+        let encoding = self.encoding();
+        let hints = crate::workspace::file_hints(self, uri, &snapshot.text, analysis);
+        analysis
+            .diagnostics
+            .iter()
+            .chain(&hints)
+            .map(|d| convert::diagnostic(&snapshot.rope, d, encoding))
+            .collect()
+    }
+}
+
 /// Publishes diagnostics for queued documents, latest version only.
 pub(crate) async fn publisher(
     client: Client,
@@ -138,16 +159,9 @@ async fn publish(client: &Client, state: &State, uri: &Uri) {
     let Ok(analysis) = state.analysis(uri, &snapshot) else {
         return;
     };
-    let encoding = state.encoding();
-    let hints = crate::workspace::file_hints(state, uri, &snapshot.text, &analysis);
     // A panic here would end the publisher task and silence diagnostics.
     let Ok(diagnostics) = catch_unwind(AssertUnwindSafe(|| {
-        analysis
-            .diagnostics
-            .iter()
-            .chain(&hints)
-            .map(|d| convert::diagnostic(&snapshot.rope, d, encoding))
-            .collect::<Vec<_>>()
+        state.lsp_diagnostics(uri, &snapshot, &analysis)
     })) else {
         warn!("converting the diagnostics of {} panicked", uri.as_str());
         return;

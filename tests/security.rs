@@ -134,14 +134,21 @@ const ALLOWED_OPENS: [&str; 8] = [
     "/sys/devices/system/cpu/",
 ];
 
-#[test]
-fn under_strace_no_exec_no_network_no_stray_files() {
+/// Whether `strace` can run here; prints why the test is skipped when not.
+fn strace_available() -> bool {
     let available = std::process::Command::new("strace")
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success());
     if !available {
         eprintln!("skipped: strace is not installed (apt-get install strace)");
+    }
+    available
+}
+
+#[test]
+fn under_strace_no_exec_no_network_no_stray_files() {
+    if !strace_available() {
         return;
     }
     let dir = workspace("security-strace");
@@ -203,12 +210,7 @@ fn under_strace_no_exec_no_network_no_stray_files() {
 /// `../../etc/passwd` nor through a symlink, not the folder's parents.
 #[test]
 fn under_strace_with_a_workspace_only_the_workspace_is_read() {
-    let available = std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        eprintln!("skipped: strace is not installed (apt-get install strace)");
+    if !strace_available() {
         return;
     }
     let dir = workspace("security-workspace");
