@@ -197,7 +197,7 @@ impl LanguageServer for Backend {
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
-        if self.state.docs().remove(&uri).is_some() {
+        if self.state.close(&uri) {
             workspace::document_closed(&self.state, &uri);
             self.queue(Job::Clear(uri.clone()));
         }
@@ -468,6 +468,10 @@ pub fn service() -> (
 pub fn run_stdio() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Blocking threads serve stdin, stdout and file scans; a burst of
+        // messages must not leave dozens of idle threads holding memory.
+        .max_blocking_threads(8)
+        .thread_keep_alive(std::time::Duration::from_secs(1))
         .build()
     {
         Ok(runtime) => runtime,

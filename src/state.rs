@@ -63,6 +63,18 @@ impl State {
         self.docs.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Forgets a closed document; true when it was open. The map gives
+    /// back its table once it is mostly empty, so that closing many
+    /// documents returns their memory.
+    pub(crate) fn close(&self, uri: &Uri) -> bool {
+        let mut docs = self.docs();
+        let removed = docs.remove(uri).is_some();
+        if docs.len() * 4 < docs.capacity() {
+            docs.shrink_to_fit();
+        }
+        removed
+    }
+
     pub(crate) fn encoding(&self) -> Encoding {
         *self.encoding.read().unwrap_or_else(PoisonError::into_inner)
     }

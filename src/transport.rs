@@ -130,6 +130,16 @@ fn framed(body: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Gives back what a large message made a buffer grow once the buffer is
+/// mostly empty again, so one big document does not keep its size in
+/// memory for the rest of the session.
+fn release_spare(buf: &mut Vec<u8>) {
+    const KEEP: usize = 64 * 1024;
+    if buf.capacity() > 4 * KEEP && buf.len() <= buf.capacity() / 4 {
+        buf.shrink_to(buf.len().max(KEEP));
+    }
+}
+
 /// Reads `input`, forwards good frames to `server`, sends errors to `errors`.
 async fn guard_input<I, W>(mut input: I, mut server: W, errors: mpsc::UnboundedSender<Vec<u8>>)
 where
@@ -153,6 +163,7 @@ where
             Frame::Message { body, consumed } => {
                 let checked = check_body(&buf[body]);
                 buf.drain(..consumed);
+                release_spare(&mut buf);
                 match checked {
                     Ok(message) => {
                         if server.write_all(&framed(&message)).await.is_err() {
@@ -185,6 +196,7 @@ async fn write_output<R, O>(
     loop {
         while let Frame::Message { consumed, .. } = next_frame(&buf) {
             let frame: Vec<u8> = buf.drain(..consumed).collect();
+            release_spare(&mut buf);
             if output.write_all(&frame).await.is_err() || output.flush().await.is_err() {
                 return;
             }
@@ -279,7 +291,7 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::{Frame, check_body, next_frame};
+    use super::{Frame, check_body, next_frame, release_spare};
 
     fn message(buf: &[u8]) -> (&[u8], usize) {
         match next_frame(buf) {
@@ -349,5 +361,28 @@ mod tests {
             (value["id"].clone(), value["error"]["code"].clone()),
             (7.into(), (-32600).into())
         );
+    }
+
+    #[test]
+    fn a_buffer_grown_by_a_large_message_is_given_back() {
+        // A 5 MB message was read; the start of the next one remains.
+        let mut buf = vec![0u8; 5 << 20];
+        buf.truncate(100);
+        release_spare(&mut buf);
+        assert!(
+            buf.capacity() <= 128 * 1024,
+            "kept {} bytes",
+            buf.capacity()
+        );
+        assert_eq!(buf, vec![0u8; 100]);
+        // Buffers of ordinary size, or still mostly full, are left alone.
+        let mut small = Vec::with_capacity(64 * 1024);
+        small.push(1u8);
+        release_spare(&mut small);
+        assert_eq!(small.capacity(), 64 * 1024);
+        let mut full = vec![1u8; 1 << 20];
+        full.truncate(600 * 1024);
+        release_spare(&mut full);
+        assert_eq!(full.capacity(), 1 << 20);
     }
 }

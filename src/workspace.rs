@@ -341,7 +341,12 @@ pub(crate) fn document_closed(state: &Arc<State>, uri: &Uri) {
     let Some(path) = file_path(uri) else {
         return;
     };
-    if !files::is_markdown(&path) {
+    let no_folders = state
+        .workspace_folders
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .is_empty();
+    if no_folders || !files::is_markdown(&path) {
         return;
     }
     let state = Arc::clone(state);
