@@ -469,7 +469,7 @@ pub fn run_stdio() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Blocking threads serve stdin, stdout and file scans; a burst of
-        // messages must not leave dozens of idle threads holding memory.
+        // messages must not leave many idle threads holding memory.
         .max_blocking_threads(8)
         .thread_keep_alive(std::time::Duration::from_secs(1))
         .build()
