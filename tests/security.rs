@@ -146,6 +146,23 @@ fn strace_available() -> bool {
     available
 }
 
+/// The server started under `strace`, following its threads, writing the
+/// given system `calls` to `log`.
+fn under_strace(calls: &str, log: &Path) -> StdioServer {
+    let trace = format!("trace={calls}");
+    let log = log.to_string_lossy();
+    StdioServer::spawn_with(&[
+        "strace",
+        "-f",
+        "-qq",
+        "-e",
+        &trace,
+        "-o",
+        &log,
+        env!("CARGO_BIN_EXE_plan-lsp"),
+    ])
+}
+
 #[test]
 fn under_strace_no_exec_no_network_no_stray_files() {
     if !strace_available() {
@@ -153,17 +170,10 @@ fn under_strace_no_exec_no_network_no_stray_files() {
     }
     let dir = workspace("security-strace");
     let log = dir.0.join("strace.log");
-    let log_arg = log.to_string_lossy().into_owned();
-    let mut server = StdioServer::spawn_with(&[
-        "strace",
-        "-f",
-        "-qq",
-        "-e",
-        "trace=execve,execveat,fork,vfork,clone3,connect,socket,bind,sendto,openat,open",
-        "-o",
-        &log_arg,
-        env!("CARGO_BIN_EXE_plan-lsp"),
-    ]);
+    let mut server = under_strace(
+        "execve,execveat,fork,vfork,clone3,connect,socket,bind,sendto,openat,open",
+        &log,
+    );
     server.initialize(json!({ "textDocument": { "diagnostic": {} } }));
     let seen = exercise(&mut server, &dir.0);
     server.finish();
@@ -222,17 +232,7 @@ fn under_strace_with_a_workspace_only_the_workspace_is_read() {
                 ## Overview\n\nSee `../../etc/passwd`, `src/passwd.py`, `docs/secret.md` and `src/x.py`.\n";
     std::fs::write(ws.join("docs/ws-plan.md"), plan).unwrap();
     let log = ws.join("strace.log");
-    let log_arg = log.to_string_lossy().into_owned();
-    let mut server = StdioServer::spawn_with(&[
-        "strace",
-        "-f",
-        "-qq",
-        "-e",
-        "trace=openat,open",
-        "-o",
-        &log_arg,
-        env!("CARGO_BIN_EXE_plan-lsp"),
-    ]);
+    let mut server = under_strace("openat,open", &log);
     let root = format!("file://{}", ws.display());
     server.request(
         "initialize",
