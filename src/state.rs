@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
 
 use tokio::sync::mpsc;
 use tower_lsp_server::Client;
@@ -61,6 +61,13 @@ pub(crate) struct State {
 impl State {
     pub(crate) fn docs(&self) -> MutexGuard<'_, HashMap<Uri, Document>> {
         self.docs.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The workspace folders; clone them before doing IO with them.
+    pub(crate) fn folders(&self) -> RwLockReadGuard<'_, Vec<PathBuf>> {
+        self.workspace_folders
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Forgets a closed document; true when it was open. The map gives

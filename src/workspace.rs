@@ -105,11 +105,7 @@ pub(crate) fn file_path(uri: &Uri) -> Option<PathBuf> {
 }
 
 fn workspace_roots(state: &State) -> Vec<Root> {
-    let folders = state
-        .workspace_folders
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
+    let folders = state.folders().clone();
     files::roots(&folders)
 }
 
@@ -341,12 +337,7 @@ pub(crate) fn document_closed(state: &Arc<State>, uri: &Uri) {
     let Some(path) = file_path(uri) else {
         return;
     };
-    let no_folders = state
-        .workspace_folders
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .is_empty();
-    if no_folders || !files::is_markdown(&path) {
+    if state.folders().is_empty() || !files::is_markdown(&path) {
         return;
     }
     let state = Arc::clone(state);
