@@ -637,12 +637,7 @@ fn setting_message(written: &str, message: &str) -> String {
 }
 
 fn note(range: TextRange, message: String) -> Diagnostic {
-    Diagnostic {
-        range,
-        severity: Code::InvalidConfig.default_severity(),
-        code: Code::InvalidConfig,
-        message,
-    }
+    crate::plan::rules::config_note(range, message)
 }
 
 /// The real path of `path` when it exists; otherwise the path made

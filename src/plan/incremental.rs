@@ -24,8 +24,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::analysis::{check, finish};
 use super::parse::{self, Body, CodeBlock, Heading, PlanTree, Section, Subsection};
-use super::{Analysis, DocContext, Role, Schema, TextRange, checks, directives, is_plan, template};
+use super::{Analysis, DocContext, Role, Schema, TextRange, is_plan, rules};
 
 /// One replacement in byte offsets: the old text's `start..old_end` became
 /// the new text's `start..new_end`.
@@ -63,48 +64,6 @@ impl Edit {
 
     fn delta(self) -> i64 {
         i64::from(self.new_end) - i64::from(self.old_end)
-    }
-}
-
-/// Runs the rules on a parsed tree (the second half of `analyze`).
-#[must_use]
-pub fn check(text: &str, tree: PlanTree, schema: &Arc<Schema>, ctx: &DocContext) -> Analysis {
-    let is_plan = is_plan(&tree, schema, ctx);
-    let code_placeholders = if is_plan {
-        checks::code_placeholders(text, &tree.code_blocks, &tree.inline_code, schema)
-    } else {
-        Vec::new()
-    };
-    finish(text, tree, schema, ctx, is_plan, code_placeholders)
-}
-
-fn finish(
-    text: &str,
-    tree: PlanTree,
-    schema: &Arc<Schema>,
-    ctx: &DocContext,
-    is_plan: bool,
-    code_placeholders: Vec<TextRange>,
-) -> Analysis {
-    let mut diagnostics = if ctx.role == Role::Template {
-        template::problems(text, &tree)
-    } else if is_plan {
-        checks::run_with_code_placeholders(text, &tree, schema, &code_placeholders)
-    } else {
-        Vec::new()
-    };
-    if is_plan || ctx.role == Role::Template {
-        diagnostics.extend(ctx.notes.iter().cloned());
-        diagnostics = directives::apply(text, &tree.comments, diagnostics, &ctx.rules);
-    }
-    Analysis {
-        tree,
-        schema: Arc::clone(schema),
-        is_plan,
-        diagnostics,
-        outline: OnceLock::new(),
-        code_placeholders,
-        rules: ctx.rules.clone(),
     }
 }
 
@@ -165,7 +124,7 @@ pub fn reanalyze_owned(
         .filter(|r| r.start < region.start)
         .copied()
         .collect();
-    tokens.extend(checks::code_placeholders(text, blocks, &inline, schema));
+    tokens.extend(rules::code_placeholders(text, blocks, &inline, schema));
     tokens.extend(
         old_tokens
             .iter()

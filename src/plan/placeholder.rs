@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::TextRange;
 
 /// What a template placeholder stands for, read from its text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PlaceholderKind {
     /// `[YYYY-MM-DDTHH:MM:SS-TZ]`: an ISO-8601 timestamp.
     Timestamp,
