@@ -10,7 +10,7 @@
 
 use super::edit::section_at;
 use super::rules::{self, Fix};
-use super::{Analysis, TextEdit, TextRange};
+use super::{Analysis, DocContext, Finding, Role, TextEdit, TextRange, analyze, apply_edits};
 
 pub use super::rules::{FixContext, insert_all_sections, renumber};
 
@@ -91,34 +91,112 @@ pub fn actions(text: &str, analysis: &Analysis, range: TextRange, ctx: &FixConte
     out
 }
 
-/// The edits of every safe fix, one per diagnostic, without overlaps.
+/// The edits of every safe fix, applied until nothing safe is left, so that
+/// applying the result and asking again gives nothing (fixes can unlock
+/// others: a filled `Step [N]` lets the items after it be renumbered).
+///
+/// Most of the time one round does it, and its edits are returned as they
+/// are. When more rounds were needed, the result is one edit replacing the
+/// span between the first and the last changed byte.
 #[must_use]
 pub fn fix_all(text: &str, analysis: &Analysis, ctx: &FixContext) -> Vec<TextEdit> {
+    const ROUNDS: usize = 8;
+    let first = fix_round(text, analysis, ctx);
+    if first.is_empty() {
+        return first;
+    }
+    let doc = DocContext {
+        role: Role::Plan,
+        rules: analysis.rules.clone(),
+        ..DocContext::default()
+    };
+    let mut current = apply_edits(text, &first);
+    let mut rounds = 1;
+    while rounds < ROUNDS {
+        let next_analysis = analyze(&current, &analysis.schema, &doc);
+        let next = fix_round(&current, &next_analysis, ctx);
+        if next.is_empty() {
+            break;
+        }
+        current = apply_edits(&current, &next);
+        rounds += 1;
+    }
+    if rounds == 1 {
+        return first;
+    }
+    vec![changed_span(text, &current)]
+}
+
+/// One edit turning `old` into `new`: the span between their common prefix
+/// and suffix.
+fn changed_span(old: &str, new: &str) -> TextEdit {
+    let mut prefix = old
+        .bytes()
+        .zip(new.bytes())
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(prefix) || !new.is_char_boundary(prefix) {
+        prefix -= 1;
+    }
+    let max_suffix = old.len().min(new.len()) - prefix;
+    let mut suffix = old
+        .bytes()
+        .rev()
+        .zip(new.bytes().rev())
+        .take(max_suffix)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(old.len() - suffix) || !new.is_char_boundary(new.len() - suffix) {
+        suffix -= 1;
+    }
+    TextEdit::replace(
+        TextRange::new(prefix, old.len() - suffix),
+        &new[prefix..new.len() - suffix],
+    )
+}
+
+/// The edits of the safe fixes, one per diagnostic. Fixes are taken whole:
+/// one whose edits overlap an edit already taken (other than the very same
+/// edit) waits for the next round. Renumbering goes first, because it
+/// decides the numbers that a `Step [N]` fix would otherwise guess.
+fn fix_round(text: &str, analysis: &Analysis, ctx: &FixContext) -> Vec<TextEdit> {
     if !analysis.is_plan {
         return Vec::new();
     }
-    let mut edits: Vec<TextEdit> = Vec::new();
-    for index in 0..analysis.diagnostics.len() {
+    let mut safe: Vec<(bool, Vec<TextEdit>)> = Vec::new();
+    for (index, d) in analysis.diagnostics.iter().enumerate() {
         if let Some(fix) = rules::fixes(text, analysis, index, ctx)
             .into_iter()
             .find(|f| f.safe)
         {
-            edits.extend(fix.edits);
+            let renumbering = matches!(d.finding, Finding::StepNumbering { .. });
+            safe.push((renumbering, fix.edits));
         }
     }
-    edits.sort();
-    edits.dedup();
-    let mut out: Vec<TextEdit> = Vec::new();
-    for edit in edits {
-        let overlaps = out.last().is_some_and(|last| {
-            edit.range.start < last.range.end
-                || (edit.range.start == last.range.start && last.range.is_empty())
+    safe.sort_by_key(|(renumbering, _)| !renumbering);
+    let mut taken: Vec<TextEdit> = Vec::new();
+    for (_, edits) in safe {
+        let conflicts = edits.iter().any(|edit| {
+            taken
+                .iter()
+                .any(|t| t != edit && overlap(t.range, edit.range))
         });
-        if !overlaps {
-            out.push(edit);
+        if !conflicts {
+            taken.extend(edits);
         }
     }
-    out
+    taken.sort();
+    taken.dedup();
+    taken
+}
+
+/// Whether two edits' ranges would step on each other (two insertions at
+/// the same point included).
+fn overlap(a: TextRange, b: TextRange) -> bool {
+    (a.start < b.end && b.start < a.end)
+        || a.start == b.start
+        || (a.is_empty() && b.start < a.start && a.start < b.end)
+        || (b.is_empty() && a.start < b.start && b.start < a.end)
 }
 
 /// The quick fixes for diagnostic number `index`, the first preferred.
@@ -362,6 +440,7 @@ pytest
                 QuickFix fixes step-numbering (safe): Renumber the items of `## Implementation Steps` (and references to them)
                     + See Step 2 below, then Step 2.
                     + ### Step 2: Parse Config
+                    + ### Step 3: Final
                 Source: Insert all missing sections from the template
                     + ## Overview
                     + | Attribute | Value |
@@ -392,6 +471,7 @@ pytest
                 RefactorRewrite (safe): Renumber the items of `## Implementation Steps`
                     + See Step 2 below, then Step 2.
                     + ### Step 2: Parse Config
+                    + ### Step 3: Final
                 Source: Insert all missing sections from the template
                     + ## Overview
                     + | Attribute | Value |

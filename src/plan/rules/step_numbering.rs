@@ -86,8 +86,9 @@ pub(super) fn fixes(cx: &FixCx) -> Vec<Fix> {
 }
 
 /// Edits that number a section's items in order from the template's start,
-/// sub-items (`Step 4b`) following their main item, and rewrite references
-/// (`Step 3`, `Proceed to Step 4`) outside code to the new numbers.
+/// sub-items (`Step 4b`) following their main item, items numbered by a
+/// placeholder (`Step [N]`) included, and rewrite references (`Step 3`,
+/// `Proceed to Step 4`) outside code to the new numbers.
 #[must_use]
 pub fn renumber(text: &str, tree: &PlanTree, section: &Section, spec: &ItemSpec) -> Vec<TextEdit> {
     let mut edits = Vec::new();
@@ -96,6 +97,9 @@ pub fn renumber(text: &str, tree: &PlanTree, section: &Section, spec: &ItemSpec)
     for (counter, new) in new_numbers(section, spec) {
         counters.push(counter.range);
         let Some(old) = counter.number else {
+            // `Step [N]`: the placeholder gets its number too, or the
+            // items after it would still skip one.
+            edits.push(TextEdit::replace(counter.range, new.to_string()));
             continue;
         };
         if counter.suffix.is_empty() {

@@ -101,16 +101,31 @@ fn number_fix(cx: &FixCx) -> Option<Fix> {
     let range = cx.diagnostic.range;
     let section = section_at(tree, range.start);
     let spec = section.and_then(|s| cx.schema().item_spec(&s.heading.text));
-    if let (Some(section), Some(spec)) = (section, spec)
-        && let Some((_, n)) = super::step_numbering::new_numbers(section, spec)
-            .into_iter()
-            .find(|(counter, _)| counter.range == range)
-    {
-        return Some(Fix::new(
-            format!("Number this item {n} (after the one above)"),
-            vec![TextEdit::replace(range, n.to_string())],
-            true,
-        ));
+    if let (Some(section), Some(spec)) = (section, spec) {
+        let counters: Vec<_> = spec.instances(section).map(|(_, c)| c).collect();
+        if let Some(at) = counters.iter().position(|c| c.range == range) {
+            // The number after the item above (or the template's start),
+            // only when the item above has a number and the next numbered
+            // item comes after it: otherwise filling it in would make a
+            // duplicate or a gap, and renumbering is the fix for that.
+            let n = match at.checked_sub(1).map(|i| counters[i].number) {
+                None => Some(spec.start),
+                Some(prev) => prev.map(|p| p + 1),
+            };
+            let fits = |n: u32| {
+                counters[at + 1..]
+                    .iter()
+                    .find_map(|c| c.number)
+                    .is_none_or(|next| next > n)
+            };
+            return n.filter(|&n| fits(n)).map(|n| {
+                Fix::new(
+                    format!("Number this item {n} (after the one above)"),
+                    vec![TextEdit::replace(range, n.to_string())],
+                    true,
+                )
+            });
+        }
     }
     let (count, scope) = match section.and_then(|s| subsection_at(s, range.start)) {
         Some(sub) => (count_tests(cx.text, tree, sub), "this item's"),
