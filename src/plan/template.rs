@@ -763,4 +763,12 @@ mod tests {
                 .matches("What \u{201c}Done\u{201d} looks like:")
         );
     }
+
+    /// The built-in template's schema, as `--print-schema` shows it: a
+    /// snapshot that needs nothing outside the repository.
+    #[test]
+    fn builtin_schema_snapshot() {
+        expect_test::expect_file!["../../tests/fixtures/builtin-schema.txt"]
+            .assert_eq(&Schema::builtin().describe());
+    }
 }
