@@ -81,6 +81,9 @@ pub enum Finding {
         expected: PlaceholderKind,
         found: String,
     },
+    /// `invalid-value`: a value that names several of the choices
+    /// (`Feature or Issue`, `Low/Medium`): the author has not chosen.
+    SeveralChoices { key: String, choices: Vec<String> },
     /// `step-numbering`: the item named `item` in section `section`.
     StepNumbering {
         section: String,
@@ -121,7 +124,7 @@ impl Finding {
             Finding::MissingItemField { .. }
             | Finding::MissingRow { .. }
             | Finding::EmptyValue { .. } => Code::MissingField,
-            Finding::InvalidValue { .. } => Code::InvalidValue,
+            Finding::InvalidValue { .. } | Finding::SeveralChoices { .. } => Code::InvalidValue,
             Finding::StepNumbering { .. } => Code::StepNumbering,
             Finding::StepWithoutTests { .. } => Code::StepWithoutTests,
             Finding::MissingFile { .. } => Code::MissingFile,
@@ -213,6 +216,10 @@ impl Finding {
                 expected,
                 found,
             } => format!("`{key}` must be {}, not `{found}`", expected.describe()),
+            Finding::SeveralChoices { key, choices } => format!(
+                "`{key}` names several choices ({}): pick one",
+                choices.join(", ")
+            ),
             Finding::StepNumbering { item, problem, .. } => problem.message(item),
             Finding::StepWithoutTests { item, .. } => format!(
                 "{item} has a `**Code**` block but no `**Tests**` block; each step includes its tests"
@@ -253,7 +260,10 @@ impl NumberingProblem {
     fn message(&self, item: &str) -> String {
         match self {
             NumberingProblem::Start { start, expected } => {
-                format!("Numbering starts at {start}; expected {expected} here, found {item}")
+                let next = start + 1;
+                format!(
+                    "Numbering starts at {start} or {next}; expected {expected} here, found {item}"
+                )
             }
             NumberingProblem::Duplicate { before } => {
                 format!("Duplicate {item}: it repeats the number of {before}")

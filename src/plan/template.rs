@@ -535,7 +535,13 @@ fn table_spec(text: &str, table: &Table) -> TableSpec {
         .filter(|row| row.first().is_some_and(|cell| cell.bold))
         .map(|row| {
             let value = row.get(1).map_or("", |cell| &text[cell.range.as_usize()]);
-            let inner = value.trim().trim_start_matches('[').trim_end_matches(']');
+            // `[Python / Web / ...] — see the guide`: the placeholder is the
+            // bracketed token the cell starts with.
+            let value = value.trim();
+            let inner = match value.strip_prefix('[').and_then(|v| v.split_once(']')) {
+                Some((inner, _)) => inner,
+                None => value,
+            };
             RowSpec {
                 key: placeholder::clean_value(&row[0].text),
                 kind: PlaceholderKind::classify(inner),

@@ -5,7 +5,7 @@
 
 use super::{Cx, Fix, FixCx, find_row};
 use crate::plan::parse::Cell;
-use crate::plan::placeholder::PlaceholderKind;
+use crate::plan::placeholder::{self, PlaceholderKind};
 use crate::plan::template::ColumnSpec;
 use crate::plan::{Diagnostic, Finding};
 
@@ -24,11 +24,7 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
             out.push(Diagnostic::new(
                 value.range,
-                Finding::InvalidValue {
-                    key: row_spec.key.clone(),
-                    expected: row_spec.kind.clone(),
-                    found: found.to_owned(),
-                },
+                finding(&row_spec.key, &row_spec.kind, found),
             ));
         }
     }
@@ -41,13 +37,26 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
         if !expected.accepts(&cx.text[cell.range.as_usize()]) {
             out.push(Diagnostic::new(
                 cell.range,
-                Finding::InvalidValue {
-                    key: column.name.trim().to_owned(),
-                    expected,
-                    found: value.to_owned(),
-                },
+                finding(column.name.trim(), &expected, value),
             ));
         }
+    }
+}
+
+/// A value that is not of its kind: several choices named, or none.
+fn finding(key: &str, expected: &PlaceholderKind, found: &str) -> Finding {
+    if let PlaceholderKind::Enum(values) = expected
+        && let Some(choices) = placeholder::several_choices(values, found)
+    {
+        return Finding::SeveralChoices {
+            key: key.to_owned(),
+            choices,
+        };
+    }
+    Finding::InvalidValue {
+        key: key.to_owned(),
+        expected: expected.clone(),
+        found: found.to_owned(),
     }
 }
 
@@ -78,6 +87,16 @@ pub(super) fn fixes(cx: &FixCx, expected: &PlaceholderKind) -> Vec<Fix> {
     super::value_fixes(expected, cx.diagnostic.range, ("", ""), cx.ctx)
 }
 
+/// One fix per choice the value names.
+pub(super) fn choice_fixes(cx: &FixCx, choices: &[String]) -> Vec<Fix> {
+    super::value_fixes(
+        &PlaceholderKind::Enum(choices.to_vec()),
+        cx.diagnostic.range,
+        ("", ""),
+        cx.ctx,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use expect_test::expect;
@@ -100,6 +119,9 @@ mod tests {
 |------|------------|------------|
 | Slow disk | Often | Cache |
 | Bad input | Low/Medium | Validate |
+| Bad disk | Maybe | Replace |
+| Bad luck | LOWISH | Pray |
+| Power cut | Medium | UPS |
 ";
 
     #[test]
@@ -108,9 +130,36 @@ mod tests {
             Code::InvalidValue,
             PLAN,
             &expect![[r#"
+                7:17 warning invalid-value: `Created` must be an ISO-8601 timestamp, not `yesterday`
+                8:14 warning invalid-value: `Type` must be one of PoC, Feature, Issue, Refactor, not `Spike`
+                14:15 warning invalid-value: `Likelihood` must be one of H, M, L, not `Often`
+                15:15 warning invalid-value: `Likelihood` names several choices (L, M): pick one
+                16:14 warning invalid-value: `Likelihood` must be one of H, M, L, not `Maybe`
+                17:14 warning invalid-value: `Likelihood` must be one of H, M, L, not `LOWISH`
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_hedged_value_names_several_choices() {
+        let plan = PLAN.replacen("| **Type** | Spike |", "| **Type** | Feature or Issue |", 1);
+        check_diagnostics(
+            Code::InvalidValue,
+            &plan,
+            &expect![[r#"
             7:17 warning invalid-value: `Created` must be an ISO-8601 timestamp, not `yesterday`
-            8:14 warning invalid-value: `Type` must be one of PoC, Feature, Issue, Refactor, not `Spike`
+            8:14 warning invalid-value: `Type` names several choices (Feature, Issue): pick one
             14:15 warning invalid-value: `Likelihood` must be one of H, M, L, not `Often`
+            15:15 warning invalid-value: `Likelihood` names several choices (L, M): pick one
+            16:14 warning invalid-value: `Likelihood` must be one of H, M, L, not `Maybe`
+            17:14 warning invalid-value: `Likelihood` must be one of H, M, L, not `LOWISH`
+        "#]],
+        );
+        check_fix_titles(
+            &plan.replacen("Feature or", "$0Feature or", 1),
+            &expect![[r#"
+            invalid-value: Use `Feature`
+            invalid-value: Use `Issue`
         "#]],
         );
     }
@@ -130,25 +179,28 @@ mod tests {
             &PLAN.replacen("Often", "$0Often", 1),
             "Use `M",
             &expect![[r#"
-            Use `M`
-            finding gone: yes
-            ---
-            # x Plan
+                Use `M`
+                finding gone: yes
+                ---
+                # x Plan
 
-            ## Overview
+                ## Overview
 
-            | Attribute | Value |
-            |-----------|-------|
-            | **Created** | yesterday |
-            | **Type** | Spike |
+                | Attribute | Value |
+                |-----------|-------|
+                | **Created** | yesterday |
+                | **Type** | Spike |
 
-            ## Risks & Mitigations
+                ## Risks & Mitigations
 
-            | Risk | Likelihood | Mitigation |
-            |------|------------|------------|
-            | Slow disk | M | Cache |
-            | Bad input | Low/Medium | Validate |
-        "#]],
+                | Risk | Likelihood | Mitigation |
+                |------|------------|------------|
+                | Slow disk | M | Cache |
+                | Bad input | Low/Medium | Validate |
+                | Bad disk | Maybe | Replace |
+                | Bad luck | LOWISH | Pray |
+                | Power cut | Medium | UPS |
+            "#]],
         );
     }
 
@@ -158,25 +210,28 @@ mod tests {
             &PLAN.replacen("yesterday", "$0yesterday", 1),
             "Fill in",
             &expect![[r#"
-            Fill in the current time `2026-01-16T13:47:18-0800`
-            finding gone: yes
-            ---
-            # x Plan
+                Fill in the current time `2026-01-16T13:47:18-0800`
+                finding gone: yes
+                ---
+                # x Plan
 
-            ## Overview
+                ## Overview
 
-            | Attribute | Value |
-            |-----------|-------|
-            | **Created** | 2026-01-16T13:47:18-0800 |
-            | **Type** | Spike |
+                | Attribute | Value |
+                |-----------|-------|
+                | **Created** | 2026-01-16T13:47:18-0800 |
+                | **Type** | Spike |
 
-            ## Risks & Mitigations
+                ## Risks & Mitigations
 
-            | Risk | Likelihood | Mitigation |
-            |------|------------|------------|
-            | Slow disk | Often | Cache |
-            | Bad input | Low/Medium | Validate |
-        "#]],
+                | Risk | Likelihood | Mitigation |
+                |------|------------|------------|
+                | Slow disk | Often | Cache |
+                | Bad input | Low/Medium | Validate |
+                | Bad disk | Maybe | Replace |
+                | Bad luck | LOWISH | Pray |
+                | Power cut | Medium | UPS |
+            "#]],
         );
     }
 }

@@ -315,6 +315,7 @@ pub fn fixes(text: &str, analysis: &Analysis, index: usize, ctx: &FixContext) ->
         Finding::MissingRow { key, .. } => missing_field::row_fixes(&cx, key),
         Finding::EmptyValue { kind, .. } => missing_field::empty_value_fixes(&cx, kind),
         Finding::InvalidValue { expected, .. } => invalid_value::fixes(&cx, expected),
+        Finding::SeveralChoices { choices, .. } => invalid_value::choice_fixes(&cx, choices),
         Finding::StepNumbering { .. } => step_numbering::fixes(&cx),
         Finding::StepWithoutTests { .. } => step_without_tests::fixes(&cx),
         Finding::SectionOrder { .. }

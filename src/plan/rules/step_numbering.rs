@@ -1,7 +1,13 @@
 //! `step-numbering`: gaps, duplicates and backward numbers among a section's
-//! numbered items, and a first item not numbered from the template's start.
-//! The fix (safe) renumbers the section's items in order, with the prose
-//! references to them (`see Step 3`).
+//! numbered items, and a first item numbered neither from the template's
+//! start nor from the number after it (a plan may start at `Step 1` where the
+//! template starts at `Step 0`: a consistent 1..N is no finding).
+//!
+//! The fix renumbers the section's items in order from the plan's own start,
+//! with the prose references to them (`see Step 3`, `Steps 1-12`). It is
+//! safe (fix-all applies it) only when the numbers are certain: duplicates
+//! and gaps inside the sequence. A backward number (was the step moved?) or
+//! a sequence starting elsewhere gets the fix as a quick fix only.
 
 use super::{Cx, Fix, FixCx};
 use crate::plan::edit::{in_code, section_at};
@@ -18,10 +24,14 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 continue;
             };
             let problem = match prev {
-                None if n != spec.start && counter.suffix.is_empty() => {
+                None if n != spec.start && n != spec.start + 1 && counter.suffix.is_empty() => {
                     Some(NumberingProblem::Start {
                         start: spec.start,
-                        expected: spec.name(spec.start, ""),
+                        expected: format!(
+                            "{} or {}",
+                            spec.name(spec.start, ""),
+                            spec.name(spec.start + 1, "")
+                        ),
                     })
                 }
                 None => None,
@@ -75,13 +85,26 @@ pub(super) fn fixes(cx: &FixCx) -> Vec<Fix> {
     if edits.is_empty() {
         return Vec::new();
     }
+    // Certain only when every numbering finding of the section is a
+    // duplicate or a gap.
+    let certain = cx.analysis.diagnostics.iter().all(|d| match &d.finding {
+        Finding::StepNumbering {
+            section: name,
+            problem,
+            ..
+        } if *name == section.heading.text => matches!(
+            problem,
+            NumberingProblem::Duplicate { .. } | NumberingProblem::Skip { .. }
+        ),
+        _ => true,
+    });
     vec![Fix::new(
         format!(
             "Renumber the items of `## {}` (and references to them)",
             section.heading.text
         ),
         edits,
-        true,
+        certain,
     )]
 }
 
@@ -135,9 +158,15 @@ pub fn renumber(text: &str, tree: &PlanTree, section: &Section, spec: &ItemSpec)
 }
 
 /// The number each item of a section gets when numbered in order from the
-/// template's start: a sub-item (`Step 4b`) keeps its main item's number;
-/// an item numbered by a placeholder (`Step [N]`) takes the next number.
+/// plan's start (the template's start, or the number after it when the
+/// plan's first item has that): a sub-item (`Step 4b`) keeps its main item's
+/// number; an item numbered by a placeholder (`Step [N]`) takes the next
+/// number.
 pub(super) fn new_numbers<'s>(section: &'s Section, spec: &ItemSpec) -> Vec<(&'s Counter, u32)> {
+    let start = match spec.instances(section).next().and_then(|(_, c)| c.number) {
+        Some(first) if first == spec.start + 1 => first,
+        _ => spec.start,
+    };
     let mut out = Vec::new();
     let mut prev: Option<(Option<u32>, u32)> = None;
     for (_, counter) in spec.instances(section) {
@@ -150,7 +179,7 @@ pub(super) fn new_numbers<'s>(section: &'s Section, spec: &ItemSpec) -> Vec<(&'s
                 prev_new
             }
             Some((_, prev_new)) => prev_new + 1,
-            None => spec.start,
+            None => start,
         };
         out.push((counter, new));
         prev = Some((counter.number, new));
@@ -158,16 +187,23 @@ pub(super) fn new_numbers<'s>(section: &'s Section, spec: &ItemSpec) -> Vec<(&'s
     out
 }
 
-/// `Step 3` in prose: the range of the number and its value.
+/// `Step 3`, `Steps 1-12`, `Steps 3 and 4` in prose (not in code): the
+/// range of each number and its value.
 fn references(text: &str, tree: &PlanTree, prefix: &str) -> Vec<(TextRange, u32)> {
     let lower = text.to_ascii_lowercase();
-    let needle = format!("{} ", prefix.to_ascii_lowercase());
+    let prefix = prefix.to_ascii_lowercase();
     let bytes = text.as_bytes();
+    let digits_at = |at: usize| {
+        bytes[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count()
+    };
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(found) = lower[from..].find(&needle) {
+    while let Some(found) = lower[from..].find(&prefix) {
         let at = from + found;
-        from = at + needle.len();
+        from = at + prefix.len();
         if text[..at]
             .chars()
             .next_back()
@@ -175,20 +211,36 @@ fn references(text: &str, tree: &PlanTree, prefix: &str) -> Vec<(TextRange, u32)
         {
             continue;
         }
-        let digits = bytes[from..]
-            .iter()
-            .take_while(|b| b.is_ascii_digit())
-            .count();
-        if digits == 0 || digits > 6 {
+        let mut next = from;
+        if lower[next..].starts_with("s ") {
+            next += 2;
+        } else if lower[next..].starts_with(' ') {
+            next += 1;
+        } else {
             continue;
         }
-        let range = TextRange::new(from, from + digits);
-        if in_code(tree, range) {
-            continue;
+        // The first number, then more joined by a range or a list.
+        loop {
+            let digits = digits_at(next);
+            if digits == 0 || digits > 6 {
+                break;
+            }
+            let range = TextRange::new(next, next + digits);
+            if !in_code(tree, range)
+                && let Ok(n) = text[range.as_usize()].parse()
+            {
+                out.push((range, n));
+            }
+            next += digits;
+            let joined = ["-", "\u{2013}", " to ", ", ", " and ", "/"]
+                .into_iter()
+                .find(|sep| text[next..].starts_with(sep));
+            match joined {
+                Some(sep) if digits_at(next + sep.len()) > 0 => next += sep.len(),
+                _ => break,
+            }
         }
-        if let Ok(n) = text[range.as_usize()].parse() {
-            out.push((range, n));
-        }
+        from = next.max(from);
     }
     out
 }
@@ -197,7 +249,7 @@ fn references(text: &str, tree: &PlanTree, prefix: &str) -> Vec<(TextRange, u32)
 mod tests {
     use expect_test::expect;
 
-    use super::super::test_support::{check_diagnostics, check_fix};
+    use super::super::test_support::{check_diagnostics, check_fix, check_fix_titles};
     use crate::plan::Code;
 
     const STEPS: &str = "# x Plan
@@ -235,7 +287,7 @@ See Step 3 below, then Step 2.
             Code::StepNumbering,
             "# x Plan\n\n## Implementation Steps\n\n### Step 2: A\n\n### Step 3: B\n",
             &expect![[r#"
-                5:10 warning step-numbering: Numbering starts at 0; expected Step 0 here, found Step 2
+                5:10 warning step-numbering: Numbering starts at 0 or 1; expected Step 0 or Step 1 here, found Step 2
             "#]],
         );
     }
@@ -266,6 +318,70 @@ See Step 3 below, then Step 2.
                 ### Step 4: Back
 
                 ### Step 5b: Sub
+            "#]],
+        );
+    }
+
+    #[test]
+    fn a_consistent_sequence_from_one_is_no_finding() {
+        check_diagnostics(
+            Code::StepNumbering,
+            "# x Plan\n\n## Implementation Steps\n\n### Step 1: A\n\n### Step 2: B\n\n### Step 3: C\n",
+            &expect![""],
+        );
+    }
+
+    #[test]
+    fn renumbering_keeps_a_plan_that_starts_at_one_and_updates_step_ranges() {
+        check_fix(
+            "# x Plan\n\n## Implementation Steps\n\nSteps 1-4 build it; see Step 4 and Steps 2 and 4.\n\n### Step 1: A\n\n### Step 2: B\n\n### Step $04: C\n",
+            "Renumber",
+            &expect![[r#"
+                Renumber the items of `## Implementation Steps` (and references to them)
+                finding gone: yes
+                ---
+                # x Plan
+
+                ## Implementation Steps
+
+                Steps 1-3 build it; see Step 3 and Steps 2 and 3.
+
+                ### Step 1: A
+
+                ### Step 2: B
+
+                ### Step 3: C
+            "#]],
+        );
+    }
+
+    #[test]
+    fn only_duplicates_and_gaps_are_fixed_by_fix_all() {
+        check_fix_titles(
+            "# x Plan\n\n## Implementation Steps\n\n### Step 0: A\n\n### Step 0: B\n\n### Step $02: C\n",
+            &expect![[r#"
+                missing-field: Add the `**Goal**` field from the template
+                missing-field: Add the `**Verification**` field from the template
+                missing-field: Add the `**Output**` field from the template
+                step-numbering (safe): Renumber the items of `## Implementation Steps` (and references to them)
+            "#]],
+        );
+        check_fix_titles(
+            "# x Plan\n\n## Implementation Steps\n\n### Step $03: A\n\n### Step 4: B\n",
+            &expect![[r#"
+                missing-field: Add the `**Goal**` field from the template
+                missing-field: Add the `**Verification**` field from the template
+                missing-field: Add the `**Output**` field from the template
+                step-numbering: Renumber the items of `## Implementation Steps` (and references to them)
+            "#]],
+        );
+        check_fix_titles(
+            "# x Plan\n\n## Implementation Steps\n\n### Step 0: A\n\n### Step 2: B\n\n### Step $01: C\n",
+            &expect![[r#"
+                missing-field: Add the `**Goal**` field from the template
+                missing-field: Add the `**Verification**` field from the template
+                missing-field: Add the `**Output**` field from the template
+                step-numbering: Renumber the items of `## Implementation Steps` (and references to them)
             "#]],
         );
     }

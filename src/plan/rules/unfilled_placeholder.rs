@@ -10,7 +10,7 @@
 use super::{Cx, Fix, FixCx};
 use crate::plan::edit::{section_at, subsection_at};
 use crate::plan::parse::{PlanTree, Subsection};
-use crate::plan::placeholder::PlaceholderKind;
+use crate::plan::placeholder::{self, PlaceholderKind};
 use crate::plan::template::is_tests_label;
 use crate::plan::{Diagnostic, Finding, TextEdit, TextRange, skeleton};
 
@@ -26,6 +26,31 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 kind: PlaceholderKind::classify(inner),
             },
         ));
+    }
+    // A value left as the template's own text for the row (`| **Name** |
+    // Name |`, what a snippet's tab stop leaves when it is not typed over).
+    for (_, table, spec) in cx.template_tables() {
+        for row_spec in spec.rows.iter().filter(|r| !r.guidance.is_empty()) {
+            if matches!(row_spec.kind, PlaceholderKind::Enum(_)) {
+                continue; // a choice left as the list is `invalid-value`
+            }
+            let Some(value) = super::find_row(table, &row_spec.key).and_then(|row| row.get(1))
+            else {
+                continue;
+            };
+            let written = value.text.trim();
+            if !cx.holds_placeholder(value)
+                && placeholder::clean_value(written).eq_ignore_ascii_case(&row_spec.guidance)
+            {
+                out.push(Diagnostic::new(
+                    value.range,
+                    Finding::UnfilledPlaceholder {
+                        written: written.to_owned(),
+                        kind: row_spec.kind.clone(),
+                    },
+                ));
+            }
+        }
     }
     for (column, cell) in super::invalid_value::closed_cells(cx) {
         let value = cell.text.trim();
@@ -216,6 +241,28 @@ mod tests {
             7:17 warning unfilled-placeholder: Unfilled placeholder `[YYYY-MM-DDTHH:MM:SS-TZ]`: replace it with an ISO-8601 timestamp
             8:14 warning unfilled-placeholder: Unfilled placeholder `[PoC or Feature or Issue or Refactor]`: replace it with one of PoC, Feature, Issue, Refactor
             14:15 warning unfilled-placeholder: Unfilled placeholder `H/M/L`: replace it with one of H, M, L
+        "#]],
+        );
+    }
+
+    #[test]
+    fn a_value_left_as_the_templates_text_is_unfilled() {
+        let plan = "# x Plan
+
+## Overview
+
+| Attribute | Value |
+|-----------|-------|
+| **Name** | Name |
+| **Proves** | One sentence: what hypothesis this validates |
+| **Production-Grade Because** | It runs on real data |
+";
+        check_diagnostics(
+            Code::UnfilledPlaceholder,
+            plan,
+            &expect![[r#"
+            7:14 warning unfilled-placeholder: Unfilled placeholder `Name`: replace it with real content
+            8:16 warning unfilled-placeholder: Unfilled placeholder `One sentence: what hypothesis this validates`: replace it with real content
         "#]],
         );
     }
