@@ -290,6 +290,8 @@ pub struct Resolved {
     pub notes: Vec<Diagnostic>,
     /// The `plan-lsp.toml` that applies, if any.
     pub config: Option<PathBuf>,
+    /// Whether the document lies in a `templates` (or `template`) folder.
+    pub in_templates_dir: bool,
 }
 
 impl Resolved {
@@ -301,6 +303,7 @@ impl Resolved {
             role: self.role,
             rules: self.rules.clone(),
             notes: self.notes.clone(),
+            in_templates_dir: self.in_templates_dir,
         }
     }
 }
@@ -371,7 +374,9 @@ impl Store {
             rules: self.settings.rules.clone(),
             notes: Vec::new(),
             config: None,
+            in_templates_dir: false,
         };
+        out.in_templates_dir = path.is_some_and(in_templates_dir);
         let Some(path) = path else {
             if let Some(written) = self.settings.template.clone()
                 && let Some(folder) = self.folders.first().cloned()
@@ -634,6 +639,17 @@ impl Store {
 
 fn setting_message(written: &str, message: &str) -> String {
     format!("The template `{written}` of the editor settings cannot be used: {message}")
+}
+
+/// Whether a folder on the way to `path` is named `templates` (or
+/// `template`).
+fn in_templates_dir(path: &Path) -> bool {
+    path.parent().is_some_and(|dir| {
+        dir.components().any(|c| {
+            let name = c.as_os_str().to_string_lossy();
+            name.eq_ignore_ascii_case("templates") || name.eq_ignore_ascii_case("template")
+        })
+    })
 }
 
 fn note(range: TextRange, message: String) -> Diagnostic {

@@ -95,6 +95,8 @@ pub enum Code {
     StepNumbering,
     StepWithoutTests,
     UnclosedFence,
+    /// A fence closed by a fence line of an example nested inside it.
+    FenceClosesEarly,
     MissingFile,
     /// A problem in `plan-lsp.toml`, an editor setting or a template
     /// directive: an unknown key, an invalid value, an unreadable template.
@@ -107,7 +109,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 13] = [
+    pub const ALL: [Code; 14] = [
         Code::MissingTitle,
         Code::MissingSection,
         Code::SectionOrder,
@@ -117,6 +119,7 @@ impl Code {
         Code::StepNumbering,
         Code::StepWithoutTests,
         Code::UnclosedFence,
+        Code::FenceClosesEarly,
         Code::MissingFile,
         Code::InvalidConfig,
         Code::AmbiguousItems,
@@ -135,6 +138,7 @@ impl Code {
             Code::StepNumbering => "step-numbering",
             Code::StepWithoutTests => "step-without-tests",
             Code::UnclosedFence => "unclosed-fence",
+            Code::FenceClosesEarly => "fence-closes-early",
             Code::MissingFile => "missing-file",
             Code::InvalidConfig => "invalid-config",
             Code::AmbiguousItems => "ambiguous-items",
@@ -151,7 +155,7 @@ impl Code {
     #[must_use]
     pub fn default_severity(self) -> Severity {
         match self {
-            Code::UnclosedFence => Severity::Error,
+            Code::UnclosedFence | Code::FenceClosesEarly => Severity::Error,
             Code::MissingFile => Severity::Hint,
             _ => Severity::Warning,
         }
@@ -328,6 +332,9 @@ pub struct DocContext {
     /// that cannot be read, a `plan-lsp.toml` key that is unknown), in
     /// byte ranges of the document's text.
     pub notes: Vec<Diagnostic>,
+    /// Whether the document lies in a `templates` folder, where a document
+    /// that looks like a template is one whatever its name.
+    pub in_templates_dir: bool,
 }
 
 impl DocContext {

@@ -38,6 +38,15 @@ pub enum NumberingProblem {
 pub enum Finding {
     /// `unclosed-fence`: the opening fence (`` ``` ``, `~~~~`) never closes.
     UnclosedFence { fence: String },
+    /// `fence-closes-early`: the block opened with `fence` (and `lang`) on
+    /// line `opened_line` holds fences of its own, and one of them closes
+    /// it; the author meant line `meant_line` to.
+    FenceClosesEarly {
+        fence: String,
+        lang: String,
+        opened_line: usize,
+        meant_line: usize,
+    },
     /// `missing-title`: no `#` title; the template's title as written.
     MissingTitle { template_title: String },
     /// `section-order`: the section (as written) and where it belongs.
@@ -117,6 +126,7 @@ impl Finding {
     pub fn code(&self) -> Code {
         match self {
             Finding::UnclosedFence { .. } => Code::UnclosedFence,
+            Finding::FenceClosesEarly { .. } => Code::FenceClosesEarly,
             Finding::MissingTitle { .. } => Code::MissingTitle,
             Finding::SectionOrder { .. } => Code::SectionOrder,
             Finding::MissingSection { .. } => Code::MissingSection,
@@ -167,6 +177,12 @@ impl Finding {
                     "This code block is never closed: add a closing fence line ({count} {what}); everything after it reads as code"
                 )
             }
+            Finding::FenceClosesEarly {
+                fence,
+                lang,
+                opened_line,
+                meant_line,
+            } => fence_message(fence, lang, *opened_line, *meant_line),
             Finding::MissingTitle { template_title } => {
                 format!("The plan has no `#` title; the template starts with `# {template_title}`")
             }
@@ -185,15 +201,13 @@ impl Finding {
                 };
                 format!("Missing section `## {name}`; {place}")
             }
-            Finding::UnfilledPlaceholder { written, kind } => match kind {
-                PlaceholderKind::Text => {
-                    format!("Unfilled placeholder `{written}`: replace it with real content")
-                }
-                kind => format!(
-                    "Unfilled placeholder `{written}`: replace it with {}",
-                    kind.describe()
-                ),
-            },
+            Finding::UnfilledPlaceholder { written, kind } => {
+                let wanted = match kind {
+                    PlaceholderKind::Text => "real content".to_owned(),
+                    kind => kind.describe(),
+                };
+                format!("Unfilled placeholder `{written}`: replace it with {wanted}")
+            }
             Finding::MissingItemField {
                 item,
                 label,
@@ -216,10 +230,12 @@ impl Finding {
                 expected,
                 found,
             } => format!("`{key}` must be {}, not `{found}`", expected.describe()),
-            Finding::SeveralChoices { key, choices } => format!(
-                "`{key}` names several choices ({}): pick one",
-                choices.join(", ")
-            ),
+            Finding::SeveralChoices { key, choices } => {
+                format!(
+                    "`{key}` names several choices ({}): pick one",
+                    choices.join(", ")
+                )
+            }
             Finding::StepNumbering { item, problem, .. } => problem.message(item),
             Finding::StepWithoutTests { item, .. } => format!(
                 "{item} has a `**Code**` block but no `**Tests**` block; each step includes its tests"
@@ -237,18 +253,7 @@ impl Finding {
                 names,
                 count,
                 chosen,
-            } => {
-                let mut listed = String::new();
-                for (i, name) in names.iter().enumerate() {
-                    if i > 0 {
-                        listed.push_str(" and ");
-                    }
-                    let _ = write!(listed, "`{name}`");
-                }
-                format!(
-                    "Section `## {section}` repeats {listed} equally often ({count} times each), so which one is the numbered item is a guess: `{chosen}` is used. Give the item one more instance, or number the others differently"
-                )
-            }
+            } => ambiguous_message(section, names, *count, chosen),
             Finding::SingleValueEnum { inner, value } => format!(
                 "The placeholder `[{inner}]` offers one value, `{value}`, as a choice: write the value itself, or add the alternatives"
             ),
@@ -276,6 +281,25 @@ impl NumberingProblem {
             }
         }
     }
+}
+
+fn ambiguous_message(section: &str, names: &[String], count: usize, chosen: &str) -> String {
+    let mut listed = String::new();
+    for (i, name) in names.iter().enumerate() {
+        if i > 0 {
+            listed.push_str(" and ");
+        }
+        let _ = write!(listed, "`{name}`");
+    }
+    format!(
+        "Section `## {section}` repeats {listed} equally often ({count} times each), so which one is the numbered item is a guess: `{chosen}` is used. Give the item one more instance, or number the others differently"
+    )
+}
+
+fn fence_message(fence: &str, lang: &str, opened_line: usize, meant_line: usize) -> String {
+    format!(
+        "This line closes the `` {fence}{lang} `` block opened on line {opened_line}, not the block inside it: everything up to line {meant_line} renders outside the block. Use a longer fence for the outer block"
+    )
 }
 
 fn suffix(guidance: &str) -> String {

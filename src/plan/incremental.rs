@@ -107,8 +107,7 @@ pub fn reanalyze_owned(
     let old_tokens = old.code_placeholders;
     let spliced = splice(old.tree, text, plan);
     let tree = spliced.tree;
-    let is_plan = is_plan(&tree, schema, ctx);
-    if !is_plan || !old_is_plan {
+    if !is_plan(text, &tree, schema, ctx) || !old_is_plan {
         return check(text, tree, schema, ctx);
     }
     let region = spliced.region;
@@ -131,7 +130,7 @@ pub fn reanalyze_owned(
             .filter(|r| r.start >= spliced.old_region_end)
             .map(|&r| shift(r, spliced.delta)),
     );
-    finish(text, tree, schema, ctx, true, tokens)
+    finish(text, tree, schema, ctx, Role::Plan, tokens)
 }
 
 /// The region `reanalyze` would reparse (in the new text), or `None` when

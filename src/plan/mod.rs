@@ -26,7 +26,7 @@ pub mod rules;
 pub mod skeleton;
 pub mod template;
 
-pub use analysis::{Analysis, analyze, is_plan};
+pub use analysis::{Analysis, analyze, is_plan, role_of};
 pub use base::{
     Code, Diagnostic, DocContext, Level, Role, Rules, Severity, TextEdit, TextRange, apply_edits,
 };

@@ -19,6 +19,7 @@
 )]
 
 mod ambiguous_items;
+mod fence_closes_early;
 mod invalid_config;
 mod invalid_value;
 mod missing_field;
@@ -87,7 +88,9 @@ struct Cx<'a> {
     text: &'a str,
     tree: &'a PlanTree,
     schema: &'a Schema,
-    /// The start of an unclosed fence, which swallows the rest.
+    /// Where the plan's structure breaks: the start of an unclosed fence,
+    /// which swallows the rest, or a fence that closes early. Findings that
+    /// depend on the outline after it are left out.
     fence: Option<u32>,
     /// For each section of the tree, the index of its template section.
     matched: Vec<Option<usize>>,
@@ -182,7 +185,12 @@ pub fn run_with_code_placeholders(
         text,
         tree,
         schema,
-        fence: tree.unclosed_fence().map(|block| block.range.start),
+        fence: tree
+            .unclosed_fence()
+            .map(|block| block.range.start)
+            .into_iter()
+            .chain(fence_closes_early::first_break(text, &tree.code_blocks))
+            .min(),
         matched: tree
             .sections
             .iter()
@@ -192,6 +200,7 @@ pub fn run_with_code_placeholders(
     };
     let mut out = Vec::new();
     unclosed_fence::check(&cx, &mut out);
+    fence_closes_early::check(&cx, &mut out);
     missing_title::check(&cx, &mut out);
     section_order::check(&cx, &mut out);
     missing_section::check(&cx, &mut out);
@@ -306,6 +315,7 @@ pub fn fixes(text: &str, analysis: &Analysis, index: usize, ctx: &FixContext) ->
     };
     match &diagnostic.finding {
         Finding::UnclosedFence { fence } => unclosed_fence::fixes(&cx, fence),
+        Finding::FenceClosesEarly { .. } => fence_closes_early::fixes(&cx),
         Finding::MissingTitle { .. } => missing_title::fixes(&cx),
         Finding::MissingSection { index, .. } => missing_section::fixes(&cx, *index),
         Finding::UnfilledPlaceholder { written, kind } => {

@@ -19,7 +19,11 @@ use crate::plan::{Diagnostic, Finding, TextEdit, TextRange};
 pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
     for (section, spec) in cx.item_sections() {
         let mut prev: Option<(u32, &str)> = None;
-        for (_, counter) in spec.instances(section) {
+        for (sub, counter) in spec.instances(section) {
+            // After a break in the structure the items are not the plan's.
+            if cx.fence.is_some_and(|f| f < sub.range.start) {
+                break;
+            }
             let Some(n) = counter.number else {
                 continue;
             };
@@ -81,8 +85,16 @@ pub(super) fn fixes(cx: &FixCx) -> Vec<Fix> {
     let Some(spec) = cx.schema().item_spec(&section.heading.text) else {
         return Vec::new();
     };
+    // Renumbering a plan whose structure a fence breaks would number the
+    // wrong items: the fence comes first.
+    let broken = cx.analysis.diagnostics.iter().any(|d| {
+        matches!(
+            d.finding,
+            Finding::UnclosedFence { .. } | Finding::FenceClosesEarly { .. }
+        )
+    });
     let edits = renumber(cx.text, cx.tree(), section, spec);
-    if edits.is_empty() {
+    if edits.is_empty() || broken {
         return Vec::new();
     }
     // Certain only when every numbering finding of the section is a
