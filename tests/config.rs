@@ -271,13 +271,14 @@ fn print_schema_of_the_poc_implementation_template() {
             table: | File | Action | Status |
               column Action: suggested Create, Modify
           ## Dependencies
+            placeholders: X.Y.Z
           ## Risks & Mitigations
             table: | Risk | Likelihood | Mitigation |
               column Likelihood: one of H, M, L
           ## Error Codes Reference (optional)
             table: | Code | Meaning | Used By |
           ## Next Steps After PoC [N]
-        placeholders in code: [ClassName] [Clean imports work] [Description] [Description of what these commands do] [ERROR_CODE] [Integration] [N] [PoC name] [Purpose] [Specific functionality works] [What to verify] [action] [actual code to write] [actual commands to run] [command to demonstrate] [command to verify step is complete] [component] [directory] [end_to_end_scenario] [existing-dep] [existing-file.py] [file-path] [file1.py] [file2.py] [import statements to verify] [name] [new-dep] [new-folder] [path/to/existing-file.py] [path/to/new-file.py] [path/to/pyproject.toml] [project-root] [reason] [scenario] [setup] [source-doc] [test code] [verification] [what success looks like] [what this step does] [what_it_tests]
+        placeholders in code: [ClassName] [Clean imports work] [Description] [Description of what these commands do] [ERROR_CODE] [Integration] [N] [PoC name] [Purpose] [Specific functionality works] Test[ClassName] Test[Integration] [What to verify] _[name] [action] [actual code to write] [actual commands to run] [command to demonstrate] [command to verify step is complete] [component] [directory] [end_to_end_scenario] [existing-dep] [existing-file.py] [file-path] [file1.py] [file2.py] [import statements to verify] [name] [new-dep] [new-folder] [path/to/existing-file.py] [path/to/new-file.py] [path/to/pyproject.toml] poc[N] [project-root] [reason] [scenario] [setup] [source-doc] [test code] test_[end_to_end_scenario] test_[scenario] test_[what_it_tests] test_poc[N] [verification] [what success looks like] [what this step does] [what_it_tests]
     "#]]
     .assert_eq(&of_template);
 }

@@ -329,11 +329,64 @@ pub fn bracket_tokens(text: &str, range: TextRange) -> Vec<TextRange> {
     tokens
 }
 
+/// The identifier (letters, digits, `_`) that ends right before `at`.
+#[must_use]
+pub fn word_before(text: &str, at: usize) -> &str {
+    let head = &text[..at];
+    let start = head
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphanumeric() || *c == '_')
+        .last()
+        .map_or(at, |(i, _)| i);
+    &head[start..]
+}
+
+/// Unbracketed placeholder words in `range`: `~X` (an approximate count)
+/// and dotted capitals (`X.Y.Z`, a version), standing as whole words.
+#[must_use]
+pub fn bare_tokens(text: &str, range: TextRange) -> Vec<TextRange> {
+    let bytes = text.as_bytes();
+    let (start, end) = (range.start as usize, range.end as usize);
+    let boundary = |at: usize| {
+        at <= start
+            || at >= end
+            || !(bytes[at - 1].is_ascii_alphanumeric() || matches!(bytes[at - 1], b'_' | b'.'))
+    };
+    let mut out = Vec::new();
+    let mut i = start;
+    while i < end {
+        let tilde = bytes[i] == b'~';
+        let first = if tilde { i + 1 } else { i };
+        let mut j = first;
+        let mut parts = 0;
+        while j < end && matches!(bytes[j], b'X' | b'Y' | b'Z' | b'N') {
+            parts += 1;
+            j += 1;
+            if j + 1 < end && bytes[j] == b'.' && matches!(bytes[j + 1], b'X' | b'Y' | b'Z' | b'N')
+            {
+                j += 1;
+            } else {
+                break;
+            }
+        }
+        let after_ok = j >= end || !(bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_');
+        let shape = (tilde && parts == 1) || parts >= 2;
+        if shape && boundary(i) && after_ok {
+            out.push(TextRange::new(i, j));
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Occurrences of the known template tokens (`[directory]`) inside code.
 ///
 /// In code a bracket is usually code (`list[int]`, `x[i]`), so only tokens
-/// the template itself uses are flagged, and only when the `[` does not
-/// follow a letter or digit.
+/// the template itself uses are flagged, and a `[` right after a word only
+/// in the form the template writes (`Test[ClassName]`).
 #[must_use]
 pub fn code_tokens(text: &str, range: TextRange, known: &BTreeSet<String>) -> Vec<TextRange> {
     let mut tokens = Vec::new();
@@ -354,7 +407,15 @@ pub fn code_tokens(text: &str, range: TextRange, known: &BTreeSet<String>) -> Ve
         };
         let before = text[..i].chars().next_back();
         let bad_before = before.is_some_and(|c| c.is_alphanumeric() || matches!(c, ']' | ')'));
-        if !bad_before && known.contains(&text[i + 1..close]) {
+        let inner = &text[i + 1..close];
+        let found = if bad_before {
+            // Onto a word: only as the template writes it (`Test[ClassName]`).
+            let word = word_before(text, i);
+            !word.is_empty() && known.contains(&format!("{word}[{inner}]"))
+        } else {
+            known.contains(inner)
+        };
+        if found {
             tokens.push(TextRange::new(i, close + 1));
         }
         i = close + 1;

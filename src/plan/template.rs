@@ -59,6 +59,10 @@ pub struct SectionSpec {
     pub guidance: String,
     pub items: Option<ItemSpec>,
     pub tables: Vec<TableSpec>,
+    /// Unbracketed placeholders the section writes (`~X` test counts,
+    /// `X.Y.Z` versions): the same words left in a plan's section are
+    /// unfilled.
+    pub bare_tokens: Vec<String>,
 }
 
 /// A repeatable numbered `###` item such as `Step N` or `N.`.
@@ -359,6 +363,15 @@ fn section_spec(text: &str, tree: &PlanTree, section: &parse::Section) -> Sectio
         guidance: guidance_text(first),
         items: item_spec(text, tree, &section.subsections),
         tables: tables.into_iter().map(|t| table_spec(text, t)).collect(),
+        bare_tokens: {
+            let mut found: Vec<String> = placeholder::bare_tokens(text, section.range)
+                .into_iter()
+                .map(|r| text[r.as_usize()].to_owned())
+                .collect();
+            found.sort();
+            found.dedup();
+            found
+        },
     }
 }
 
@@ -646,9 +659,22 @@ impl Schema {
             for table in &section.tables {
                 describe_table(&mut out, table);
             }
+            if !section.bare_tokens.is_empty() {
+                let _ = writeln!(out, "    placeholders: {}", section.bare_tokens.join(" "));
+            }
         }
         if !self.code_tokens.is_empty() {
-            let tokens: Vec<String> = self.code_tokens.iter().map(|t| format!("[{t}]")).collect();
+            let tokens: Vec<String> = self
+                .code_tokens
+                .iter()
+                .map(|t| {
+                    if t.contains('[') {
+                        t.clone()
+                    } else {
+                        format!("[{t}]")
+                    }
+                })
+                .collect();
             let _ = writeln!(out, "placeholders in code: {}", tokens.join(" "));
         }
         out
@@ -710,6 +736,13 @@ fn code_tokens(text: &str, tree: &PlanTree) -> BTreeSet<String> {
             let inner = &text[token.start as usize + 1..token.end as usize - 1];
             if inner.chars().any(char::is_alphabetic) && !inner.contains(['"', '\'']) {
                 tokens.insert(inner.to_owned());
+                // Written onto a word (`Test[ClassName]`): that form too, so
+                // that a plan's `class Test[ClassName]:` is found while
+                // `list[DAG]` is not.
+                let word = placeholder::word_before(text, token.start as usize);
+                if !word.is_empty() {
+                    tokens.insert(format!("{word}[{inner}]"));
+                }
             }
         }
     }

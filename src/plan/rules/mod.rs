@@ -168,7 +168,15 @@ pub fn code_placeholders(
         ));
     }
     for code in inline_code {
-        tokens.extend(placeholder::code_tokens(text, *code, &schema.code_tokens));
+        // A span that is nothing but a token (`` `[name]` ``) names the
+        // token: the plan discusses it, it did not leave it.
+        let literal = text[code.as_usize()].trim();
+        let just_a_token = literal.starts_with('[')
+            && literal.ends_with(']')
+            && placeholder::bracket_tokens(literal, TextRange::new(0, literal.len())).len() == 1;
+        if !just_a_token {
+            tokens.extend(placeholder::code_tokens(text, *code, &schema.code_tokens));
+        }
     }
     tokens
 }

@@ -52,6 +52,32 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             }
         }
     }
+    // `~X`, `X.Y.Z` where the template's section writes them.
+    for (section, spec) in cx.sections() {
+        if spec.bare_tokens.is_empty() {
+            continue;
+        }
+        for token in placeholder::bare_tokens(text, section.range) {
+            let written = &text[token.as_usize()];
+            // `` `~X` `` alone in backticks names the notation.
+            let literal = cx.tree.inline_code.iter().any(|c| {
+                c.start <= token.start && token.end <= c.end && text[c.as_usize()].trim() == written
+            });
+            if spec.bare_tokens.iter().any(|t| t == written) && !literal {
+                out.push(Diagnostic::new(
+                    token,
+                    Finding::UnfilledPlaceholder {
+                        written: written.to_owned(),
+                        kind: if written.starts_with('~') {
+                            PlaceholderKind::Number
+                        } else {
+                            PlaceholderKind::Text
+                        },
+                    },
+                ));
+            }
+        }
+    }
     for (column, cell) in super::invalid_value::closed_cells(cx) {
         let value = cell.text.trim();
         if column.placeholder.as_deref() == Some(value) {
@@ -81,6 +107,8 @@ pub(super) fn fixes(cx: &FixCx, written: &str, kind: &PlaceholderKind) -> Vec<Fi
                 .collect()
         }
         PlaceholderKind::Slug => slug_fix(cx).into_iter().collect(),
+        // `~X` is an estimate per row or in all: no count fits every one.
+        PlaceholderKind::Number if written.starts_with('~') => Vec::new(),
         PlaceholderKind::Number => number_fix(cx).into_iter().collect(),
         PlaceholderKind::Text => Vec::new(),
     }
@@ -271,8 +299,51 @@ mod tests {
     fn template_tokens_in_code() {
         check_diagnostics(
             Code::UnfilledPlaceholder,
-            "# x Plan\n\n## Implementation Steps\n\n### Step 1: A\n\n```python\nclass Test[ClassName]:\n    items: list[DAG]\n```\n",
-            &expect![[""]],
+            "# x Plan\n\n## Implementation Steps\n\n### Step 1: A\n\n```python\nclass Test[ClassName]:\n    items: list[DAG]\n    Test[Integration]\n```\n",
+            &expect![[r#"
+                8:11 warning unfilled-placeholder: Unfilled placeholder `[ClassName]`: replace it with real content
+                10:9 warning unfilled-placeholder: Unfilled placeholder `[Integration]`: replace it with real content
+            "#]],
+        );
+    }
+
+    #[test]
+    fn approximate_counts_and_versions_left_from_the_template() {
+        let plan = "# x Plan
+
+## Test Summary
+
+| Test File | Tests | What It Covers |
+|-----------|-------|----------------|
+| `tests/test_a.py` | ~X | A |
+
+**Affected tests: ~X tests**, about ~12 in all; the `~X` notation means about.
+
+## Dependencies
+
+```toml
+dependencies = [\"pydantic>=X.Y.Z\", \"httpx>=0.27\"]
+```
+";
+        check_diagnostics(
+            Code::UnfilledPlaceholder,
+            plan,
+            &expect![[r#"
+            7:23 warning unfilled-placeholder: Unfilled placeholder `~X`: replace it with a number
+            9:19 warning unfilled-placeholder: Unfilled placeholder `~X`: replace it with a number
+            14:28 warning unfilled-placeholder: Unfilled placeholder `X.Y.Z`: replace it with real content
+        "#]],
+        );
+    }
+
+    #[test]
+    fn a_token_discussed_in_backticks_is_not_a_placeholder() {
+        check_diagnostics(
+            Code::UnfilledPlaceholder,
+            "# x Plan\n\n## Implementation Steps\n\nThe `[directory]` token can be anything; run `cd [directory]` first.\n",
+            &expect![[r#"
+                5:50 warning unfilled-placeholder: Unfilled placeholder `[directory]`: replace it with real content
+            "#]],
         );
     }
 
