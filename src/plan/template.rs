@@ -309,6 +309,18 @@ impl ItemSpec {
         })
     }
 
+    /// Whether an item has the field `label`: a label equal to it, or one
+    /// that ends with it as a word (`**Expected Output**` is an Output).
+    #[must_use]
+    pub fn has_field(sub: &Subsection, label: &str) -> bool {
+        sub.body.fields.iter().any(|f| {
+            f.label.eq_ignore_ascii_case(label)
+                || f.label.len() > label.len()
+                    && f.label.as_bytes()[f.label.len() - label.len() - 1] == b' '
+                    && f.label[f.label.len() - label.len()..].eq_ignore_ascii_case(label)
+        })
+    }
+
     /// Whether an item instance is one the rules check: not struck
     /// through, and not a `...` stand-in for "more like the above".
     #[must_use]

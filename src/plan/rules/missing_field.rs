@@ -6,6 +6,7 @@
 use super::{Cx, Fix, FixCx, find_row};
 use crate::plan::edit::{insert_field, line_end, line_start};
 use crate::plan::placeholder::{self, PlaceholderKind};
+use crate::plan::template::ItemSpec;
 use crate::plan::{Diagnostic, Finding, TextEdit, TextRange, skeleton};
 
 pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
@@ -20,12 +21,7 @@ fn item_fields(cx: &Cx, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             for field in spec.fields.iter().filter(|f| f.expected) {
-                let present = sub
-                    .body
-                    .fields
-                    .iter()
-                    .any(|f| f.label.eq_ignore_ascii_case(&field.label));
-                if present {
+                if ItemSpec::has_field(sub, &field.label) {
                     continue;
                 }
                 out.push(Diagnostic::new(
@@ -383,5 +379,19 @@ def test_x():
                 "#]],
             );
         }
+    }
+
+    #[test]
+    fn a_qualified_label_is_the_field() {
+        let plan = STEPS.replacen("**Output**: done", "**Expected Output**: done", 1);
+        check_diagnostics(
+            Code::MissingField,
+            &plan,
+            &expect![[r#"
+            5:1 warning missing-field: Step 0 has no `**Verification**` field
+            5:1 warning missing-field: Step 0 has no `**Output**` field (What's created/changed)
+            9:1 warning missing-field: Step 1 has no `**Verification**` field
+        "#]],
+        );
     }
 }

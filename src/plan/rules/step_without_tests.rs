@@ -7,6 +7,7 @@
 
 use super::{Cx, Fix, FixCx};
 use crate::plan::edit::insert_field;
+use crate::plan::parse::Subsection;
 use crate::plan::template::ItemSpec;
 use crate::plan::{Diagnostic, Finding, skeleton};
 
@@ -19,12 +20,7 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             if !cx.checks_fields_of(sub) || counter.number.is_none_or(|n| n <= spec.start) {
                 continue;
             }
-            let has_code = sub
-                .body
-                .fields
-                .iter()
-                .any(|f| f.label.eq_ignore_ascii_case("Code"));
-            if !has_code || ItemSpec::has_tests(sub) {
+            if !writes_code(cx, sub) || ItemSpec::has_tests(sub) {
                 continue;
             }
             out.push(Diagnostic::new(
@@ -36,6 +32,36 @@ pub(super) fn check(cx: &Cx, out: &mut Vec<Diagnostic>) {
             ));
         }
     }
+}
+
+/// Whether the item has a Code field that writes code: a Code label
+/// without blocks, or with at least one block that is not a document
+/// (`markdown`, `text`: a step that writes a document has nothing to test).
+fn writes_code(cx: &Cx, sub: &Subsection) -> bool {
+    let fields = &sub.body.fields;
+    fields
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.label.eq_ignore_ascii_case("Code"))
+        .any(|(i, field)| {
+            let end = fields
+                .get(i + 1)
+                .map_or(sub.range.end, |next| next.line.start);
+            let mut blocks = sub
+                .body
+                .code_blocks
+                .iter()
+                .filter_map(|&b| cx.tree.code_blocks.get(b))
+                .filter(|b| field.line.start < b.range.start && b.range.start < end)
+                .peekable();
+            blocks.peek().is_none()
+                || blocks.any(|b| {
+                    !matches!(
+                        b.lang.to_ascii_lowercase().as_str(),
+                        "markdown" | "md" | "text" | "txt"
+                    )
+                })
+        })
 }
 
 pub(super) fn fixes(cx: &FixCx) -> Vec<Fix> {
@@ -226,5 +252,11 @@ pytest
                 **Output**: done
             "#]],
         );
+    }
+
+    #[test]
+    fn a_step_that_writes_a_document_needs_no_tests() {
+        let plan = STEPS.replacen("```python\nx = 1\n```", "```markdown\n# Matrix\n```", 1);
+        check_diagnostics(Code::StepWithoutTests, &plan, &expect![""]);
     }
 }
