@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Optional, slow, not part of CI: installs the packaged extension into code-server
-# (VS Code 1.100 in the browser, from npm), opens a plan and drives it with Debian's
-# headless Chromium (editors/vscode/e2e/drive.mjs). Everything lands in target/e2e-vscode.
-# Needs root for apt-get (chromium, and the headers code-server's native modules build with).
-#   bash scripts/e2e-vscode.sh        # about 2 min the first time, then about 20 s
-#   PLAN_LSP_BIN=/abs/plan-lsp bash scripts/e2e-vscode.sh   # test that binary, skip cargo build
+# Optional, slow, not part of CI: installs the platform-specific extension package (the
+# server bundled inside, built by scripts/package-vsix.sh) into code-server (VS Code 1.100 in
+# the browser, from npm), opens a plan and drives it with Debian's headless Chromium
+# (editors/vscode/e2e/drive.mjs). code-server runs with no `plan-lsp` on its PATH, no
+# ~/.cargo/bin and no planLsp.server.path setting, so only the bundled server can answer; the
+# script checks the extension's log says it started that one. Everything lands in
+# target/e2e-vscode. Needs root for apt-get (chromium, and the headers code-server's native
+# modules build with).
+#   bash scripts/e2e-vscode.sh        # about 2 min the first time, then about 30 s
+#   PLAN_LSP_BIN=/abs/plan-lsp bash scripts/e2e-vscode.sh   # bundle that binary, skip cargo build
 set -euo pipefail
 
 CODE_SERVER_VERSION=4.100.3   # the newest code-server whose engines accept Node 20
@@ -38,16 +42,10 @@ if [[ ! -x $cs ]]; then
 fi
 "$cs" --version --config /dev/null 2>/dev/null | tail -1
 
-echo "== building the server and the extension"
-server=${PLAN_LSP_BIN:-}
-if [[ -z $server ]]; then
-  cargo build --quiet
-  server=$repo/target/debug/plan-lsp
-fi
-(cd editors/vscode && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && rm -f plan-lsp-*.vsix &&
-  npm run --silent package >/dev/null)
+echo "== packaging the extension with the server inside (scripts/package-vsix.sh)"
+vsix=$(bash scripts/package-vsix.sh | tail -1)
+[[ -f $vsix ]] || { echo "e2e-vscode: scripts/package-vsix.sh made no .vsix" >&2; exit 1; }
 (cd editors/vscode/e2e && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; })
-vsix=$(ls "$repo"/editors/vscode/plan-lsp-*.vsix)
 
 run=$(mktemp -d "$work/run.XXXX")
 ws=$run/ws
@@ -56,7 +54,6 @@ cp tests/node/fixtures/sample-plan.md "$ws/sample-plan.md"
 printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$PORT" > "$run/config.yaml"
 cat > "$run/data/User/settings.json" <<JSON
 {
-  "planLsp.server.path": "$server",
   "planLsp.trace.server": "messages",
   "security.workspace.trust.enabled": false,
   "workbench.startupEditor": "none",
@@ -70,6 +67,21 @@ cat > "$run/data/User/settings.json" <<JSON
 }
 JSON
 export XDG_CONFIG_HOME=$run/xdg-config XDG_DATA_HOME=$run/xdg-data
+# No plan-lsp for the extension to find but the bundled one: drop every PATH entry holding a
+# plan-lsp, and point CARGO_HOME (the extension also looks in $CARGO_HOME/bin) at an empty folder.
+stripped=""
+IFS=: read -ra dirs <<< "$PATH"
+for dir in "${dirs[@]}"; do
+  [[ -n $dir && ! -e $dir/plan-lsp ]] && stripped=${stripped:+$stripped:}$dir
+done
+export PATH=$stripped CARGO_HOME=$run/no-cargo-home
+mkdir -p "$CARGO_HOME"
+if command -v plan-lsp >/dev/null; then
+  echo "e2e-vscode: plan-lsp is still on PATH ($(command -v plan-lsp))" >&2
+  exit 1
+fi
+command -v node >/dev/null || { echo "e2e-vscode: node shared a PATH folder with plan-lsp; move plan-lsp" >&2; exit 1; }
+echo "== PATH for code-server has no plan-lsp; CARGO_HOME=$CARGO_HOME"
 common=(--config "$run/config.yaml" --user-data-dir "$run/data" --extensions-dir "$run/ext")
 "$cs" "${common[@]}" --install-extension "$vsix"
 setsid "$cs" "${common[@]}" --disable-telemetry --disable-update-check --disable-workspace-trust \
@@ -87,4 +99,12 @@ CS_URL="http://127.0.0.1:$PORT" WS="$ws" FILE=sample-plan.md OUT="$run" \
   node editors/vscode/e2e/drive.mjs || rc=$?
 echo "screenshots and logs: $run"
 find "$run/data/logs" -name '*Plan LSP*' -exec tail -n 5 {} \; 2>/dev/null | sed 's/^/    Plan LSP| /'
+# The extension logs which server it started and why: it must be the bundled one.
+if started=$(find "$run/data/logs" -name '*Plan LSP*' -exec grep -h 'Starting .*--stdio' {} + 2>/dev/null | head -1) &&
+   [[ $started == *"/server/plan-lsp --stdio (bundled with the extension)"* ]]; then
+  echo "bundled server: ok ($started)"
+else
+  echo "bundled server: FAIL (the extension's log says: ${started:-nothing about starting a server})"
+  rc=1
+fi
 exit $rc
