@@ -11,7 +11,7 @@
 #   3. crates.io: `cargo package` (builds the packaged crate).
 #   4. pre-commit: `pre-commit validate-manifest`, then the hook itself through
 #      `pre-commit try-repo` on a clean plan (passes) and a broken one (fails), and the README's
-#      local hook (`language: system`) the same way; then `pip install "plan-lsp @ git+..."`.
+#      local hook (`language: system`) the same way; then `pip install "git+file://<this clone>"`.
 #   5. Claude Code: `claude plugin validate --strict` on the plugin and its marketplace, then the
 #      documented `claude plugin marketplace add` / `claude plugin install` into a throwaway home.
 # Tools come from PyPI and npm at pinned versions into target/ci-dist (kept between runs).
@@ -146,10 +146,10 @@ git -C "$local_repo" add -A
 grep -q "unclosed-fence" "$scratch/local-broken.log" || { cat "$scratch/local-broken.log"; fail "the local hook failed without naming unclosed-fence"; }
 echo "local hook on a broken plan: failed, naming unclosed-fence"
 
-step "Python: pip install \"plan-lsp @ git+file://...\" (the README's install from git)"
+step "Python: pip install \"git+file://...\" (the README's install from git)"
 # pip clones HEAD, so this installs what is committed. CARGO_TARGET_DIR is still this clone's.
 python3 -m venv "$scratch/git-venv"
-"$scratch/git-venv/bin/pip" install --quiet --disable-pip-version-check "plan-lsp @ git+file://$repo"
+"$scratch/git-venv/bin/pip" install --quiet --disable-pip-version-check "git+file://$repo"
 expect_version "$scratch/git-venv/bin/plan-lsp"
 unset PRE_COMMIT_HOME CARGO_TARGET_DIR
 
