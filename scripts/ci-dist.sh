@@ -59,7 +59,9 @@ echo "pipx $("$tools/bin/pipx" --version)"
 
 step "VS Code: the linux-x64 extension package with the server inside"
 [[ $(uname -sm) == "Linux x86_64" ]] || fail "this step packages linux-x64 and runs its server: needs Linux x86_64, not $(uname -sm)"
-vsix=$(bash scripts/package-vsix.sh --target linux-x64 | tee /dev/stderr | tail -1)
+# (tee to a file, not /dev/stderr: opening /dev/stderr truncates a log that stderr is sent to.)
+bash scripts/package-vsix.sh --target linux-x64 | tee "$scratch/package-vsix.log"
+vsix=$(tail -1 "$scratch/package-vsix.log")
 [[ -f $vsix ]] || fail "scripts/package-vsix.sh made no .vsix"
 echo "vsix: $vsix ($(wc -c < "$vsix") bytes)"
 
