@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# CI for the install paths that need no Rust toolchain on the user's side (issue 16), run by
-# .ci/run after the test suite. Each step fails the run when it cannot run or finds a problem.
+# CI for the install paths of the README (issue 16), run by .ci/run after the test suite.
+# Each step fails the run when it cannot run or finds a problem.
 #   bash scripts/ci-dist.sh
 # Steps:
 #   1. VS Code: the linux-x64 .vsix with the server inside (scripts/package-vsix.sh checks that
