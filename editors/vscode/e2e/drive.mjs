@@ -1,6 +1,7 @@
 // Drives VS Code (code-server) in Debian's headless Chromium with playwright-core, the way a
 // person uses the Plan LSP extension: open a plan, read the Problems panel, the symbol list,
 // completion, a quick fix, and the restart command. Started by scripts/e2e-vscode.sh.
+// With EXPECT=not-found it only opens the plan and reads the extension's "not found" message.
 //   CS_URL=http://127.0.0.1:18123 WS=/abs/workspace FILE=sample-plan.md OUT=dir node drive.mjs
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,9 @@ import { join } from 'node:path';
 const CS_URL = process.env.CS_URL ?? 'http://127.0.0.1:18123';
 const WS = process.env.WS;
 const FILE = process.env.FILE ?? 'sample-plan.md';
+// EXPECT=not-found: the extension has no server to start; check its message and stop.
+const EXPECT_NOT_FOUND = process.env.EXPECT === 'not-found';
+class Done extends Error {}
 const OUT = process.env.OUT ?? '.';
 const t0 = Date.now();
 const log = (...a) => console.log(`[${String(Date.now() - t0).padStart(6)}ms]`, ...a);
@@ -91,6 +95,21 @@ try {
   await page.keyboard.press('Enter');
   await editor.locator('.view-lines').waitFor();
   log('opened', FILE);
+
+  if (EXPECT_NOT_FOUND) {
+    // No server anywhere: the extension must say so, naming what it looked for.
+    await step('the not-found message names each place it looked', async () => {
+      const toast = page.locator('.notifications-toasts .notification-list-item-message', { hasText: 'Plan LSP' }).first();
+      await toast.waitFor({ timeout: 30000 });
+      const text = clean(await toast.innerText());
+      log('notification:', JSON.stringify(text));
+      await shot('not-found');
+      const want = ['was not found', 'planLsp.server.path is not set', 'carries no server', 'PATH', 'pipx install .'];
+      const missing = want.filter((w) => !text.includes(w));
+      check(missing.length === 0, 'the not-found message names each place it looked', `missing ${missing.join(', ')}`);
+    });
+    throw new Done();
+  }
 
   await step('diagnostics in the Problems panel', async () => {
     await page.waitForSelector(squiggles, { timeout: 30000 });
@@ -177,8 +196,10 @@ try {
     check(true, 'restart command brings the diagnostics back');
   });
 } catch (e) {
-  check(false, 'driving code-server', e.message.split('\n')[0]);
-  await shot('error');
+  if (!(e instanceof Done)) {
+    check(false, 'driving code-server', e.message.split('\n')[0]);
+    await shot('error');
+  }
 } finally {
   await browser.close();
 }

@@ -15,14 +15,19 @@ import {
 const SECTION = 'planLsp';
 const NAME = 'Plan LSP';
 const DEFAULT_FILES = ['**/*-plan.md', '**/*.plan.md'];
+// Where a server can come from; said in every "not found" message so the user knows what to fix.
 const INSTALL_HINT =
-  'Install it with `cargo install plan-lsp` (or `cargo install --path .` in a clone of plan-lsp), ' +
+  'Install a platform-specific Plan LSP .vsix (it carries the server), ' +
+  'or install the `plan-lsp` command (`pipx install .` or `cargo install --path .` in a clone of plan-lsp), ' +
   'or point the `planLsp.server.path` setting at the binary.';
 
 let client: LanguageClient | undefined;
 let output: vscode.LogOutputChannel;
+// The installed extension's folder; a platform-specific .vsix has the server in its `server/`.
+let extensionPath: string;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  extensionPath = context.extensionPath;
   output = vscode.window.createOutputChannel(NAME, { log: true });
   context.subscriptions.push(output);
   context.subscriptions.push(
@@ -65,7 +70,7 @@ async function stop(): Promise<void> {
 
 async function start(): Promise<void> {
   const config = vscode.workspace.getConfiguration(SECTION);
-  const command = findServer(config.get<string>('server.path', ''));
+  const command = findServer(config.get<string>('server.path', ''), extensionPath);
   if (command.error !== undefined) {
     output.error(command.error);
     const choice = await vscode.window.showErrorMessage(command.error, 'Open Settings', 'Show Output');
@@ -76,7 +81,7 @@ async function start(): Promise<void> {
     }
     return;
   }
-  output.info(`Starting ${command.path} --stdio`);
+  output.info(`Starting ${command.path} --stdio (${command.source})`);
 
   // TransportKind.stdio appends `--stdio` to the arguments; the server accepts it.
   const serverOptions: ServerOptions = {
@@ -123,28 +128,51 @@ function settingsObject(): unknown {
   return JSON.parse(JSON.stringify(vscode.workspace.getConfiguration(SECTION)));
 }
 
-type Found = { path: string; error?: undefined } | { path?: undefined; error: string };
+type Found =
+  | { path: string; source: string; error?: undefined }
+  | { path?: undefined; source?: undefined; error: string };
 
-function findServer(configured: string): Found {
+/**
+ * Finds the server: the `planLsp.server.path` setting, then the binary bundled in a
+ * platform-specific .vsix (`server/plan-lsp`), then `plan-lsp` on PATH or in ~/.cargo/bin.
+ */
+function findServer(configured: string, extensionDir: string): Found {
   const setting = configured.trim();
   if (setting !== '') {
     const resolved = resolveSetting(setting);
     if (isExecutable(resolved)) {
-      return { path: resolved };
+      return { path: resolved, source: 'planLsp.server.path' };
     }
-    return { error: `${NAME}: planLsp.server.path is set to "${setting}", but ${resolved} is not an executable file. ${INSTALL_HINT}` };
+    return {
+      error:
+        `${NAME}: planLsp.server.path is set to "${setting}", but ${resolved} is not an executable file. ` +
+        'Correct the setting, or clear it to use the bundled server or plan-lsp on PATH.',
+    };
   }
   const exe = process.platform === 'win32' ? 'plan-lsp.exe' : 'plan-lsp';
+  const bundled = path.join(extensionDir, 'server', exe);
+  const hasBundled = fs.existsSync(bundled);
+  if (hasBundled && isExecutable(bundled)) {
+    return { path: bundled, source: 'bundled with the extension' };
+  }
   const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((dir) => dir !== '');
   // A desktop session often starts VS Code without ~/.cargo/bin on PATH.
-  dirs.push(path.join(process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo'), 'bin'));
+  const cargoBin = path.join(process.env.CARGO_HOME ?? path.join(os.homedir(), '.cargo'), 'bin');
+  dirs.push(cargoBin);
   for (const dir of dirs) {
     const candidate = path.join(dir, exe);
     if (isExecutable(candidate)) {
-      return { path: candidate };
+      return { path: candidate, source: 'found on PATH' };
     }
   }
-  return { error: `${NAME}: the plan-lsp server was not found on PATH. ${INSTALL_HINT}` };
+  const bundledSays = hasBundled
+    ? `The bundled server ${bundled} is not executable (reinstall the extension).`
+    : `This extension package carries no server (it is not a platform-specific .vsix for ${process.platform}-${process.arch}).`;
+  return {
+    error:
+      `${NAME}: the plan-lsp server was not found. planLsp.server.path is not set. ${bundledSays} ` +
+      `No ${exe} on the PATH of VS Code's extension host nor in ${cargoBin}. ${INSTALL_HINT}`,
+  };
 }
 
 function resolveSetting(setting: string): string {
