@@ -98,6 +98,12 @@ pub enum Code {
     /// A fence closed by a fence line of an example nested inside it.
     FenceClosesEarly,
     MissingFile,
+    /// Prose names a step the plan does not have.
+    UnknownStep,
+    /// A step's Code or Tests names a file the Files table does not list.
+    UnlistedFile,
+    /// A Files table row that no step's Code or Tests names.
+    UntouchedFile,
     /// A problem in `plan-lsp.toml`, an editor setting or a template
     /// directive: an unknown key, an invalid value, an unreadable template.
     InvalidConfig,
@@ -109,7 +115,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub const ALL: [Code; 14] = [
+    pub const ALL: [Code; 17] = [
         Code::MissingTitle,
         Code::MissingSection,
         Code::SectionOrder,
@@ -121,6 +127,9 @@ impl Code {
         Code::UnclosedFence,
         Code::FenceClosesEarly,
         Code::MissingFile,
+        Code::UnknownStep,
+        Code::UnlistedFile,
+        Code::UntouchedFile,
         Code::InvalidConfig,
         Code::AmbiguousItems,
         Code::SingleValueEnum,
@@ -140,6 +149,9 @@ impl Code {
             Code::UnclosedFence => "unclosed-fence",
             Code::FenceClosesEarly => "fence-closes-early",
             Code::MissingFile => "missing-file",
+            Code::UnknownStep => "unknown-step",
+            Code::UnlistedFile => "unlisted-file",
+            Code::UntouchedFile => "untouched-file",
             Code::InvalidConfig => "invalid-config",
             Code::AmbiguousItems => "ambiguous-items",
             Code::SingleValueEnum => "single-value-enum",
@@ -156,7 +168,7 @@ impl Code {
     pub fn default_severity(self) -> Severity {
         match self {
             Code::UnclosedFence | Code::FenceClosesEarly => Severity::Error,
-            Code::MissingFile => Severity::Hint,
+            Code::MissingFile | Code::UntouchedFile => Severity::Hint,
             _ => Severity::Warning,
         }
     }

@@ -98,9 +98,29 @@ pub fn insert_field(
 /// Whether `range` lies inside a code block or inline code of `tree`.
 #[must_use]
 pub fn in_code(tree: &PlanTree, range: TextRange) -> bool {
-    tree.code_blocks
-        .iter()
-        .map(|b| b.range)
-        .chain(tree.inline_code.iter().copied())
-        .any(|r| r.start <= range.start && range.end <= r.end)
+    // Both lists are in document order and do not overlap within a list:
+    // the candidate is the last one starting at or before the range.
+    let blocks = tree
+        .code_blocks
+        .partition_point(|b| b.range.start <= range.start);
+    let spans = tree.inline_code.partition_point(|r| r.start <= range.start);
+    let inside = |r: TextRange| r.start <= range.start && range.end <= r.end;
+    blocks
+        .checked_sub(1)
+        .is_some_and(|i| inside(tree.code_blocks[i].range))
+        || spans
+            .checked_sub(1)
+            .is_some_and(|i| inside(tree.inline_code[i]))
+}
+
+/// Whether `range` lies inside a bracketed placeholder of the prose.
+#[must_use]
+pub fn in_placeholder(tree: &PlanTree, range: TextRange) -> bool {
+    let at = tree
+        .placeholders
+        .partition_point(|p| p.start <= range.start);
+    at.checked_sub(1).is_some_and(|i| {
+        let p = tree.placeholders[i];
+        p.start <= range.start && range.end <= p.end
+    })
 }

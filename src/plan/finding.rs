@@ -101,6 +101,19 @@ pub enum Finding {
     },
     /// `step-without-tests`: the item has code but no tests.
     StepWithoutTests { section: String, item: String },
+    /// `unknown-step`: prose names `Step {number}`, which the plan does not
+    /// have; its items run from `first` to `last`.
+    UnknownStep {
+        written: String,
+        first: String,
+        last: String,
+    },
+    /// `unlisted-file`: a step's Code or Tests names `path`, which the
+    /// Files table (section `section`) does not list.
+    UnlistedFile { path: String, section: String },
+    /// `untouched-file`: the Files table lists `path`, which no step's Code
+    /// or Tests names.
+    UntouchedFile { path: String },
     /// `missing-file`: a file named by a preamble field does not exist.
     MissingFile { field: String, path: String },
     /// `invalid-config`: a directive names a rule that does not exist.
@@ -138,6 +151,9 @@ impl Finding {
             Finding::StepNumbering { .. } => Code::StepNumbering,
             Finding::StepWithoutTests { .. } => Code::StepWithoutTests,
             Finding::MissingFile { .. } => Code::MissingFile,
+            Finding::UnknownStep { .. } => Code::UnknownStep,
+            Finding::UnlistedFile { .. } => Code::UnlistedFile,
+            Finding::UntouchedFile { .. } => Code::UntouchedFile,
             Finding::UnknownRule { .. } | Finding::Config { .. } => Code::InvalidConfig,
             Finding::AmbiguousItems { .. } => Code::AmbiguousItems,
             Finding::SingleValueEnum { .. } => Code::SingleValueEnum,
@@ -164,6 +180,10 @@ impl Finding {
 
     /// The message shown to users, rendered from the facts.
     #[must_use]
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per finding: this is the one place messages are written"
+    )]
     pub fn message(&self) -> String {
         match self {
             Finding::UnclosedFence { fence } => {
@@ -240,6 +260,17 @@ impl Finding {
             Finding::StepWithoutTests { item, .. } => format!(
                 "{item} has a `**Code**` block but no `**Tests**` block; each step includes its tests"
             ),
+            Finding::UnknownStep {
+                written,
+                first,
+                last,
+            } => format!("`{written}` does not exist: the plan's items run from {first} to {last}"),
+            Finding::UnlistedFile { path, section } => {
+                format!("`{path}` is not listed in `## {section}`")
+            }
+            Finding::UntouchedFile { path } => {
+                format!("No step's Code or Tests names `{path}`")
+            }
             Finding::MissingFile { field, path } => {
                 format!("{field}: `{path}` does not exist yet")
             }

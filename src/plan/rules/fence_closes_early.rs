@@ -94,8 +94,13 @@ fn nesting(text: &str, block: &CodeBlock) -> Option<Nesting> {
         return None;
     }
     let same = |f: &FenceLine| f.char == open.char && f.run >= open.run;
-    // Cheap test first: an inner opener inside the content.
     let content = block.content.as_usize();
+    // Cheapest test first: no fence characters in the content at all (the
+    // common case, and this runs for every block on every keystroke).
+    let needle = if open.char == '`' { "```" } else { "~~~" };
+    if !text[content.clone()].contains(needle) {
+        return None;
+    }
     let inner_opener = lines_from(text, content.start)
         .take_while(|l| l.start < content.end)
         .filter_map(|l| fence_line(text, l))

@@ -39,7 +39,7 @@ mod tests {
             Code::InvalidConfig,
             "# x Plan\n\n<!-- plan-lsp-disable no-such-rule step-numbering -->\n",
             &expect![[r#"
-                3:23 warning invalid-config: Unknown rule `no-such-rule`; the rules are missing-title, missing-section, section-order, unfilled-placeholder, missing-field, invalid-value, step-numbering, step-without-tests, unclosed-fence, fence-closes-early, missing-file, invalid-config, ambiguous-items, single-value-enum
+                3:23 warning invalid-config: Unknown rule `no-such-rule`; the rules are missing-title, missing-section, section-order, unfilled-placeholder, missing-field, invalid-value, step-numbering, step-without-tests, unclosed-fence, fence-closes-early, missing-file, unknown-step, unlisted-file, untouched-file, invalid-config, ambiguous-items, single-value-enum
             "#]],
         );
     }

@@ -32,6 +32,9 @@ mod step_numbering;
 mod step_without_tests;
 mod unclosed_fence;
 mod unfilled_placeholder;
+mod unknown_step;
+mod unlisted_file;
+mod untouched_file;
 
 #[cfg(test)]
 mod test_support;
@@ -217,6 +220,8 @@ pub fn run_with_code_placeholders(
     invalid_value::check(&cx, &mut out);
     step_numbering::check(&cx, &mut out);
     step_without_tests::check(&cx, &mut out);
+    unknown_step::check(&cx, &mut out);
+    unlisted_file::check(&cx, &mut out);
     out.sort_by_key(|d| (d.range, d.code));
     out.dedup();
     out
@@ -338,6 +343,9 @@ pub fn fixes(text: &str, analysis: &Analysis, index: usize, ctx: &FixContext) ->
         Finding::StepWithoutTests { .. } => step_without_tests::fixes(&cx),
         Finding::SectionOrder { .. }
         | Finding::MissingFile { .. }
+        | Finding::UnknownStep { .. }
+        | Finding::UnlistedFile { .. }
+        | Finding::UntouchedFile { .. }
         | Finding::UnknownRule { .. }
         | Finding::Config { .. }
         | Finding::AmbiguousItems { .. }

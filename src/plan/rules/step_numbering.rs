@@ -201,9 +201,16 @@ pub(super) fn new_numbers<'s>(section: &'s Section, spec: &ItemSpec) -> Vec<(&'s
 
 /// `Step 3`, `Steps 1-12`, `Steps 3 and 4` in prose (not in code): the
 /// range of each number and its value.
-fn references(text: &str, tree: &PlanTree, prefix: &str) -> Vec<(TextRange, u32)> {
-    let lower = text.to_ascii_lowercase();
-    let prefix = prefix.to_ascii_lowercase();
+pub(super) fn references(text: &str, tree: &PlanTree, prefix: &str) -> Vec<(TextRange, u32)> {
+    // The prefix as the template writes it and in lower case (`Step`,
+    // `step`); found with the standard substring search, without copying
+    // the text, since this runs on every keystroke.
+    let lower_prefix = prefix.to_ascii_lowercase();
+    let mut starts: Vec<usize> = text.match_indices(prefix).map(|(at, _)| at).collect();
+    if lower_prefix != prefix {
+        starts.extend(text.match_indices(lower_prefix.as_str()).map(|(at, _)| at));
+        starts.sort_unstable();
+    }
     let bytes = text.as_bytes();
     let digits_at = |at: usize| {
         bytes[at..]
@@ -213,8 +220,10 @@ fn references(text: &str, tree: &PlanTree, prefix: &str) -> Vec<(TextRange, u32)
     };
     let mut out = Vec::new();
     let mut from = 0;
-    while let Some(found) = lower[from..].find(&prefix) {
-        let at = from + found;
+    for at in starts {
+        if at < from {
+            continue;
+        }
         from = at + prefix.len();
         if text[..at]
             .chars()
@@ -224,9 +233,9 @@ fn references(text: &str, tree: &PlanTree, prefix: &str) -> Vec<(TextRange, u32)
             continue;
         }
         let mut next = from;
-        if lower[next..].starts_with("s ") {
+        if text[next..].starts_with("s ") {
             next += 2;
-        } else if lower[next..].starts_with(' ') {
+        } else if text[next..].starts_with(' ') {
             next += 1;
         } else {
             continue;
