@@ -135,22 +135,21 @@ async fn workspace_symbol_finds_steps_of_plans_that_are_not_open() {
         json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
     let mut client = start(&ws.0, capabilities).await;
 
-    // The markdown watcher is registered under its own id.
-    // (The configuration watcher registers under another id, in any order.)
-    let registration = loop {
-        let params = client.notification("client/registerCapability").await;
-        let first = params["registrations"][0].clone();
-        if first["id"] == "plan-lsp-watch-markdown" {
-            break first;
-        }
-    };
-    let registration = &registration;
-    assert_eq!(registration["id"], "plan-lsp-watch-markdown");
+    // One watcher registration covers plans, templates and plan-lsp.toml.
+    let params = client.notification("client/registerCapability").await;
+    let registrations = params["registrations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(registrations.len(), 1, "{params}");
+    let registration = &registrations[0];
+    assert_eq!(registration["id"], "plan-lsp-watch");
     assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
-    assert_eq!(
-        registration["registerOptions"]["watchers"][0]["globPattern"],
-        "**/*.md"
-    );
+    let globs: Vec<&Value> = registration["registerOptions"]["watchers"]
+        .as_array()
+        .map(|w| w.iter().map(|w| &w["globPattern"]).collect())
+        .unwrap_or_default();
+    assert_eq!(globs, [&json!("**/*.md"), &json!("**/plan-lsp.toml")]);
 
     let found = symbols_until(&mut client, "parse config", |f| !f.is_empty()).await;
     assert_eq!(names(&found), ["Step 1: Parse Config"], "{found:?}");
