@@ -27,12 +27,6 @@ impl Cancel {
         }
     }
 
-    /// Whether the request was cancelled.
-    #[must_use]
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Relaxed)
-    }
-
     /// A guard that cancels this flag when dropped (unless disarmed).
     #[must_use]
     pub fn guard(&self) -> Guard {
@@ -57,5 +51,22 @@ impl Drop for Guard {
         if let Some(cancel) = &self.0 {
             cancel.0.store(true, Ordering::Relaxed);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Cancel, Cancelled};
+
+    #[test]
+    fn dropping_the_guard_cancels_and_disarming_does_not() {
+        let cancel = Cancel::default();
+        assert_eq!(cancel.check(), Ok(()));
+        cancel.guard().disarm();
+        assert_eq!(cancel.check(), Ok(()));
+        drop(cancel.guard());
+        assert_eq!(cancel.check(), Err(Cancelled));
+        // Every clone shares the flag.
+        assert_eq!(cancel.clone().check(), Err(Cancelled));
     }
 }

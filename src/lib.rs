@@ -17,7 +17,7 @@ pub mod convert;
 pub mod document;
 pub mod files;
 
-pub mod cancel;
+mod cancel;
 mod index;
 mod session;
 mod state;
