@@ -870,6 +870,37 @@ files = ["x/*.md"]
     }
 
     #[test]
+    fn a_documents_configuration_is_read_once_until_clear() {
+        let dir =
+            std::env::temp_dir().join(format!("plan-lsp-config-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(".git")).unwrap();
+        std::fs::write(dir.join(FILE_NAME), "[rules]\nstep-numbering = \"off\"\n").unwrap();
+        let plan = dir.join("demo-plan.md");
+        let mut store = Store::new(std::slice::from_ref(&dir));
+        let level = |store: &mut Store| {
+            store
+                .resolve(Some(&plan), "# Demo\n")
+                .rules
+                .severity(Code::StepNumbering)
+        };
+        assert_eq!(level(&mut store), None);
+        // The file changes, but nothing told the store: the cached answer stays.
+        std::fs::write(dir.join(FILE_NAME), "[rules]\nstep-numbering = \"hint\"\n").unwrap();
+        assert_eq!(level(&mut store), None);
+        // A template directive in the text still applies on every call.
+        std::fs::write(dir.join("t.md"), "# [Name] Plan\n\n## Only\n").unwrap();
+        let directed = store.resolve(Some(&plan), "<!-- plan-lsp: template=t.md -->\n# Demo\n");
+        assert_eq!(directed.role, Role::Plan);
+        assert!(directed.notes.is_empty(), "{:?}", directed.notes);
+        // A watched-file event clears the store; the new level is read.
+        store.clear();
+        assert_eq!(level(&mut store), Some(crate::plan::Severity::Hint));
+        store.forget(&plan);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn settings_from_json() {
         let value = serde_json::json!({ "planLsp": {
             "server": { "path": "" },

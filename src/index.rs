@@ -2,14 +2,17 @@
 //! so that a keystroke touches no file: the index of the plans' symbols
 //! (for `workspace/symbol`) and the answers to "does this path written in a
 //! plan name a file?" (for the `missing-file` hints) and "does this
-//! directory lie inside a workspace folder?". File events, saves and folder
-//! changes refresh it; `crate::workspace` fills it.
+//! directory lie inside a workspace folder?", and the hints computed from
+//! them for each open plan, reused while its preamble is unchanged. File
+//! events, saves and folder changes refresh it; `crate::workspace` fills it.
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tower_lsp_server::ls_types::{self as lsp, Uri};
+
+use crate::plan::{Diagnostic, Rules};
 
 /// One section or step of an indexed plan, with its LSP range.
 #[derive(Clone, Debug)]
@@ -41,6 +44,19 @@ pub(crate) struct Symbols {
 pub(crate) struct Lookups {
     pub(crate) files: HashMap<(Option<PathBuf>, String), bool>,
     pub(crate) inside: HashMap<PathBuf, bool>,
+    /// The `missing-file` hints of each open plan, with what they were
+    /// computed from.
+    pub(crate) hints: HashMap<Uri, Hints>,
+}
+
+/// A plan's `missing-file` hints and what they depend on besides the file
+/// system: the text up to the end of its preamble (the fields, their paths
+/// and any comment that silences them) and its rule levels.
+#[derive(Debug)]
+pub(crate) struct Hints {
+    pub(crate) preamble: String,
+    pub(crate) rules: Rules,
+    pub(crate) found: Vec<Diagnostic>,
 }
 
 /// The workspace index and the file lookup cache.
@@ -68,6 +84,7 @@ impl Index {
         let mut lookups = self.lookups();
         lookups.files.clear();
         lookups.inside.clear();
+        lookups.hints.clear();
     }
 
     /// Records what a file event or the scan found for `path`.

@@ -27,7 +27,7 @@ use crate::cancel::{Cancel, Cancelled};
 use crate::convert::{self, Encoding};
 use crate::document::Snapshot;
 use crate::files::{self, Root};
-use crate::index::{Entry, IndexedSymbol};
+use crate::index::{Entry, Hints, IndexedSymbol};
 use crate::plan::{self, Analysis, links, outline, parse};
 use crate::session::file_path;
 use crate::state::State;
@@ -294,7 +294,9 @@ fn cached_plan_dir(state: &State, roots: &[Root], uri: &Uri) -> Option<PathBuf> 
 
 /// The `missing-file` hints of a plan: files named by its preamble fields
 /// that do not exist in the workspace. Nothing without workspace folders
-/// or for a document outside them.
+/// or for a document outside them. Reused while the text up to the end of
+/// the preamble and the rule levels stay the same (a keystroke further down
+/// cannot change them), until the file lookups are forgotten.
 pub(crate) fn file_hints(
     state: &State,
     uri: &Uri,
@@ -304,11 +306,25 @@ pub(crate) fn file_hints(
     if !analysis.is_plan || analysis.tree.preamble.is_empty() {
         return Vec::new();
     }
+    let end = analysis
+        .tree
+        .preamble
+        .iter()
+        .map(|f| f.line.end as usize)
+        .max()
+        .unwrap_or(0);
+    let preamble = text.get(..end).unwrap_or(text);
+    if let Some(cached) = state.index.lookups().hints.get(uri)
+        && cached.preamble == preamble
+        && cached.rules == analysis.rules
+    {
+        return cached.found.clone();
+    }
     let roots = workspace_roots(state);
     let Some(dir) = cached_plan_dir(state, &roots, uri) else {
         return Vec::new();
     };
-    links::missing_files(text, analysis, |p| {
+    let hints = links::missing_files(text, analysis, |p| {
         let key = (Some(dir.clone()), p.to_owned());
         if let Some(&exists) = state.index.lookups().files.get(&key) {
             return exists;
@@ -316,7 +332,19 @@ pub(crate) fn file_hints(
         let exists = files::resolve(&roots, Some(&dir), p).is_some();
         state.index.lookups().files.insert(key, exists);
         exists
-    })
+    });
+    let cached = Hints {
+        preamble: preamble.to_owned(),
+        rules: analysis.rules.clone(),
+        found: hints.clone(),
+    };
+    state.index.lookups().hints.insert(uri.clone(), cached);
+    hints
+}
+
+/// After didClose: the plan's cached hints go.
+pub(crate) fn forget_hints(state: &State, uri: &Uri) {
+    state.index.lookups().hints.remove(uri);
 }
 
 /// `textDocument/documentLink`: the paths written in a plan that name an

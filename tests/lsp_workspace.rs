@@ -344,6 +344,28 @@ async fn missing_results_file_hint_follows_file_events() {
         hints[0]
     );
 
+    // Typing below the preamble keeps the hint; editing the path in the
+    // preamble to a file that exists removes it, and back brings it back.
+    let end = TRACKED_PLAN.lines().count();
+    let at = json!({ "line": end, "character": 0 });
+    client
+        .change(
+            &plan,
+            2,
+            json!([{ "range": { "start": at, "end": at }, "text": "More.\n" }]),
+        )
+        .await;
+    let diagnostics = client.diagnostics(&plan, 2).await;
+    assert_eq!(missing_files(&diagnostics).len(), 1, "{diagnostics:?}");
+    let path = |old: &str, new: &str| json!([{ "range": { "start": { "line": 4, "character": 27 }, "end": { "line": 4, "character": 27 + old.len() } }, "text": new }]);
+    let (missing, present) = ("docs/tracked-results.md", "docs/tracked-design.md");
+    client.change(&plan, 3, path(missing, present)).await;
+    let diagnostics = client.diagnostics(&plan, 3).await;
+    assert!(missing_files(&diagnostics).is_empty(), "{diagnostics:?}");
+    client.change(&plan, 4, path(present, missing)).await;
+    let diagnostics = client.diagnostics(&plan, 4).await;
+    assert_eq!(missing_files(&diagnostics).len(), 1, "{diagnostics:?}");
+
     let results = ws.write("docs/tracked-results.md", "# Results\n");
     client
         .notify(
@@ -351,7 +373,7 @@ async fn missing_results_file_hint_follows_file_events() {
             json!({ "changes": [{ "uri": uri(&results), "type": 1 }] }),
         )
         .await;
-    let diagnostics = client.diagnostics(&plan, 1).await;
+    let diagnostics = client.diagnostics(&plan, 4).await;
     assert!(missing_files(&diagnostics).is_empty(), "{diagnostics:?}");
 
     // Without workspace folders nothing is looked up, so nothing is missing.

@@ -80,6 +80,7 @@ pub(crate) fn did_change(ctx: &Context, params: DidChangeTextDocumentParams) {
 pub(crate) fn did_close(ctx: &Context, params: DidCloseTextDocumentParams) {
     let uri = params.text_document.uri;
     if ctx.state.close(&uri) {
+        workspace::forget_hints(&ctx.state, &uri);
         workspace::document_closed(&ctx.state, &uri);
         ctx.queue(Job::Clear(uri.clone()));
     }
