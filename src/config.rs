@@ -294,6 +294,8 @@ pub struct Resolved {
     pub notes: Vec<Diagnostic>,
     /// The `plan-lsp.toml` that applies, if any.
     pub config: Option<PathBuf>,
+    /// Whether the document lies in a `templates` (or `template`) folder.
+    pub in_templates_dir: bool,
 }
 
 impl Resolved {
@@ -305,6 +307,7 @@ impl Resolved {
             role: self.role,
             rules: self.rules.clone(),
             notes: self.notes.clone(),
+            in_templates_dir: self.in_templates_dir,
         }
     }
 }
@@ -456,6 +459,7 @@ impl Store {
             rules: self.settings.rules.clone(),
             notes: Vec::new(),
             config: None,
+            in_templates_dir: false,
         }
     }
 
@@ -481,6 +485,7 @@ impl Store {
     /// text. For a `plan-lsp.toml`, `config` is the file's real path.
     fn resolve_base(&mut self, path: &Path) -> Base {
         let mut out = self.default_resolved();
+        out.in_templates_dir = in_templates_dir(path);
         let file = real(path);
         let dir = file
             .parent()
@@ -746,13 +751,19 @@ fn setting_message(written: &str, message: &str) -> String {
     format!("The template `{written}` of the editor settings cannot be used: {message}")
 }
 
+/// Whether a folder on the way to `path` is named `templates` (or
+/// `template`).
+fn in_templates_dir(path: &Path) -> bool {
+    path.parent().is_some_and(|dir| {
+        dir.components().any(|c| {
+            let name = c.as_os_str().to_string_lossy();
+            name.eq_ignore_ascii_case("templates") || name.eq_ignore_ascii_case("template")
+        })
+    })
+}
+
 fn note(range: TextRange, message: String) -> Diagnostic {
-    Diagnostic {
-        range,
-        severity: Code::InvalidConfig.default_severity(),
-        code: Code::InvalidConfig,
-        message,
-    }
+    crate::plan::rules::config_note(range, message)
 }
 
 /// The real path of `path` when it exists; otherwise the path made

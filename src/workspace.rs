@@ -123,7 +123,7 @@ fn index_file(state: &State, path: &Path, encoding: Encoding) -> Option<Entry> {
     let schema = Arc::clone(&resolved.schema);
     let tree = parse::parse(&text);
     let context = resolved.context(path.file_name().map(|n| n.to_string_lossy().into_owned()));
-    if !plan::is_plan(&tree, &schema, &context) {
+    if !plan::is_plan(&text, &tree, &schema, &context) {
         return None;
     }
     let rope = Rope::from_str(&text);

@@ -254,3 +254,51 @@ fn missing_results_file_is_a_hint_relative_to_the_git_root() {
     assert!(!text.contains("missing-file"), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A repository that ships the plan templates, agent command files and a
+/// README next to its plans: only the plans get findings.
+#[test]
+fn only_plans_get_findings_among_templates_commands_and_a_readme() {
+    let dir = scratch("only-plans");
+    let template = std::fs::read_to_string(root().join("templates/plan-template.md")).unwrap();
+    for path in [
+        "assets/templates/2-plan.md",
+        "dev-cycle/templates/implementation-plan.md",
+        "assets/templates/poc-plan.md",
+    ] {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, &template).unwrap();
+    }
+    let command = "---\ndescription: Write an implementation plan\n---\n\n# Dev Plan\n\nRead the design, then write `docs/<slug>-plan.md`.\n\n## Overview\n\n## Implementation Steps\n\n## Dependencies\n";
+    for path in ["commands/dev-plan.md", "commands/agent-dev-plan.md"] {
+        let file = dir.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, command).unwrap();
+    }
+    std::fs::write(
+        dir.join("README.md"),
+        "# tool\n\n## Overview\n\nIt works.\n\n## Architecture\n\nOne crate.\n\n## Dependencies\n\nNone.\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("docs")).unwrap();
+    std::fs::write(
+        dir.join("docs/m1-search-plan.md"),
+        template.replacen("[Milestone-Slug]-[Task-Slug]", "m1-search", 1),
+    )
+    .unwrap();
+    let output = plan_lsp(&["check", "--format", "json", "."], &dir);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let paths: std::collections::BTreeSet<&str> = value
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths.into_iter().collect::<Vec<_>>(),
+        vec!["docs/m1-search-plan.md"],
+        "{}",
+        stderr(&output)
+    );
+}

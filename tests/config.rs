@@ -259,9 +259,9 @@ fn print_schema_of_the_poc_implementation_template() {
               **Goal** (expected)
               **Tasks** (expected)
               **Code** (optional)
+              **Tests** (optional)
               **Verification** (expected)
               **Output** (expected)
-              **Tests** (optional)
           ## Test Summary
             table: | Test File | Tests | What It Covers |
               column Tests: suggested X

@@ -330,9 +330,12 @@ async fn typing_a_step_heading_offers_the_next_step_and_a_tests_block() {
             && new_text.contains("# Assert")
     );
     assert!(
-        new_text.contains("pytest tests/test_parse_config_parse_config.py::TestParseConfig"),
+        new_text.contains("tests/test_parse_config_parse_config.py"),
         "{new_text}"
     );
+    // Step 2 has its `**Verification**` already: the block adds no second
+    // one (it used to).
+    assert!(!new_text.contains("**Verification**"), "{new_text}");
     client.shutdown().await;
 }
 

@@ -255,3 +255,106 @@ fn cli_does_not_use_the_server() {
         .collect();
     assert!(uses.is_empty(), "src/cli.rs uses the server: {uses:?}");
 }
+
+/// One rule, one file: every rule code has `src/plan/rules/<code>.rs`, and
+/// every rule file has tests through the rule test helpers.
+#[test]
+fn every_rule_has_a_rule_file_with_tests() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut codes = Vec::new();
+    for line in readme.lines() {
+        let Some(rest) = line.trim_start().strip_prefix("| `") else {
+            continue;
+        };
+        let Some((code, _)) = rest.split_once('`') else {
+            continue;
+        };
+        if code.chars().all(|c| c.is_ascii_lowercase() || c == '-') && code.contains('-') {
+            codes.push(code.to_owned());
+        }
+    }
+    assert!(
+        codes.len() >= 13,
+        "rule table not found in README: {codes:?}"
+    );
+    for code in &codes {
+        let file = root
+            .join("src/plan/rules")
+            .join(format!("{}.rs", code.replace('-', "_")));
+        let text = std::fs::read_to_string(&file)
+            .unwrap_or_else(|_| panic!("rule `{code}` has no {}", file.display()));
+        assert!(
+            text.contains("#[cfg(test)]") && text.contains("#[test]"),
+            "{} has no tests",
+            file.display()
+        );
+    }
+    let mut files = Vec::new();
+    rust_files(&root.join("src/plan/rules"), &mut files);
+    for file in files {
+        let name = file
+            .file_stem()
+            .unwrap()
+            .to_string_lossy()
+            .replace('_', "-");
+        if name == "mod" || name == "test-support" {
+            continue;
+        }
+        assert!(
+            codes.contains(&name),
+            "{} is not a rule the README lists",
+            file.display()
+        );
+    }
+}
+
+/// Findings are typed data: nothing reads a diagnostic's message back to
+/// build a fix, a hover or a title (GUIDE invariant 6).
+#[test]
+fn nothing_parses_a_message() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    let banned = [
+        "message.find(",
+        "message.contains(",
+        "message.split",
+        "message.strip_",
+        "message.starts_with(",
+        "message[",
+        "quoted(",
+    ];
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for word in banned {
+            assert!(!text.contains(word), "{} uses `{word}`", file.display());
+        }
+    }
+}
+
+/// The core's base types come first: `base.rs` and `finding.rs` import
+/// nothing from the rest of `plan/` but each other and the placeholder
+/// kinds; the full analysis does not go through incremental reanalysis.
+#[test]
+fn plan_layers() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/plan");
+    for (file, allowed) in [
+        ("base.rs", &["finding"][..]),
+        ("finding.rs", &["base", "placeholder"][..]),
+    ] {
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        for line in text.lines().filter(|l| l.starts_with("use super::")) {
+            let module = line["use super::".len()..]
+                .split([':', ';', '{'])
+                .next()
+                .unwrap();
+            assert!(allowed.contains(&module), "{file} imports `{line}`");
+        }
+    }
+    let analysis = std::fs::read_to_string(root.join("analysis.rs")).unwrap();
+    assert!(
+        !analysis.contains("incremental::"),
+        "analysis.rs calls into incremental.rs"
+    );
+}

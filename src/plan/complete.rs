@@ -15,8 +15,8 @@
 use super::parse::{Section, Subsection, Table};
 use super::placeholder::{self, PlaceholderKind};
 use super::skeleton::{self, Names};
-use super::template::{ItemSpec, Schema, SectionSpec, TableSpec};
-use super::{Analysis, TextEdit, TextRange, checks};
+use super::template::{ItemSpec, Schema, SectionSpec};
+use super::{Analysis, TextEdit, TextRange};
 
 /// What the client and the moment add to a completion request.
 #[derive(Clone, Debug, Default)]
@@ -271,7 +271,8 @@ fn next_item(
     options: &CompletionOptions,
 ) -> Option<CompletionItem> {
     let spec = schema.item_spec(&section.heading.text)?;
-    let number = checks::items(section, spec)
+    let number = spec
+        .instances(section)
         .filter(|(sub, _)| sub.heading.range.start < line.start)
         .filter_map(|(_, counter)| counter.number)
         .max()
@@ -305,14 +306,6 @@ fn next_item(
     Some(it)
 }
 
-/// Whether an item has a Tests block (or code that is itself tests).
-#[must_use]
-pub fn has_tests(sub: &Subsection) -> bool {
-    sub.body.fields.iter().any(|f| {
-        skeleton::is_tests_label(&f.label) || f.qualifier.to_ascii_lowercase().contains("test")
-    })
-}
-
 /// The Tests block for an item that has none.
 fn tests_block(
     schema: &Schema,
@@ -325,11 +318,24 @@ fn tests_block(
     let spec = schema.item_spec(&section.heading.text)?;
     let counter = sub.counter.as_ref()?;
     let is_item = counter.prefix.eq_ignore_ascii_case(&spec.prefix);
-    if !is_item || counter.number.is_some_and(|n| n <= spec.start) || has_tests(sub) {
+    if !is_item || counter.number.is_some_and(|n| n <= spec.start) || ItemSpec::has_tests(sub) {
         return None;
     }
     let name = skeleton::item_name(&sub.heading.text);
-    let text = skeleton::name_test_file(&skeleton::tests_block(schema, spec)?, &name);
+    // The Tests block, and the field after it that runs the tests when the
+    // item does not have that field yet.
+    let (mut block, next) = skeleton::tests_parts(schema, spec)?;
+    if let Some((label, next)) = next
+        && !sub
+            .body
+            .fields
+            .iter()
+            .any(|f| f.label.eq_ignore_ascii_case(&label))
+    {
+        block.push_str("\n\n");
+        block.push_str(&next);
+    }
+    let text = skeleton::name_test_file(&block, &name);
     let names = Names {
         item_name: Some(name.clone()),
         ..names.clone()
@@ -352,17 +358,6 @@ fn tests_block(
     "0".clone_into(&mut it.sort_text);
     it.preselect = true;
     Some(it)
-}
-
-/// The template table that a document table is, by its first column.
-#[must_use]
-pub fn table_spec<'s>(spec: &'s SectionSpec, table: &Table) -> Option<&'s TableSpec> {
-    let first = table.header.first()?.text.trim();
-    spec.tables.iter().find(|t| {
-        t.columns
-            .first()
-            .is_some_and(|c| c.name.trim().eq_ignore_ascii_case(first))
-    })
 }
 
 /// The replaceable span of the cell at `offset`: from after the `|` before
@@ -392,7 +387,7 @@ fn cells(
     let schema = &analysis.schema;
     let Some(spec) = schema
         .section_spec(&section.heading.text)
-        .and_then(|s| table_spec(s, table))
+        .and_then(|s| s.table_spec(table))
     else {
         return Vec::new();
     };
@@ -640,67 +635,67 @@ $0
                     **Tests** (add to `tests/test_core_hardening_parse_config.py`):
                     ```python
                     """Tests for ${1:what this step does}."""
-    
+
                     class TestParseConfig:
                         """Tests for ${2:component}."""
-    
+
                         def test_${3:what_it_tests}(self):
                             """${4:Description}."""
                             # Arrange
                             ${5:setup}
-    
+
                             # Act
                             ${6:action}
-    
+
                             # Assert
                             ${7:verification}
                     ```
-    
+
                     **Verification**:
                     ```bash
                     cd ${8:directory} && uv run pytest tests/test_core_hardening_parse_config.py::TestParseConfig -v
                     ```
                 * Step 3: [Name] [Item] replaces `` (next Step 3 with the template's skeleton)
                     ### Step 3: ${1:Name}
-    
+
                     **Goal**: ${2:What this step accomplishes}
-    
+
                     - [ ] ${3:Implementation item 1}
                     - [ ] ${4:Implementation item 2}
                     - [ ] ${5:Write tests}
-    
+
                     **Code** (add to `${6:file-path}`):
                     ```python
                     """${7:Description}."""
-    
+
                     ${8:actual code to write}
                     ```
-    
+
                     **Tests** (add to `tests/test_core_hardening_*.py`):
                     ```python
                     """Tests for ${9:what this step does}."""
-    
+
                     class Test${10:ClassName}:
                         """Tests for ${11:component}."""
-    
+
                         def test_${12:what_it_tests}(self):
-                            """${7:Description}."""
+                            """${13:Description}."""
                             # Arrange
-                            ${13:setup}
-    
+                            ${14:setup}
+
                             # Act
-                            ${14:action}
-    
+                            ${15:action}
+
                             # Assert
-                            ${15:verification}
+                            ${16:verification}
                     ```
-    
+
                     **Verification**:
                     ```bash
-                    cd ${16:directory} && uv run pytest tests/test_core_hardening_*.py::Test${10:ClassName} -v
+                    cd ${17:directory} && uv run pytest tests/test_core_hardening_*.py::Test${10:ClassName} -v
                     ```
-    
-                    **Output**: ${17:X}/${17:X} tests passing
+
+                    **Output**: ${18:X}/${19:X} tests passing
             "#]],
         );
     }
@@ -856,5 +851,70 @@ $0
         assert!(items.is_empty());
         let (_, items) = run("# P\n\n## Overview\n\nSome words $0here\n", true);
         assert!(items.is_empty());
+    }
+
+    #[test]
+    fn tests_block_completion_in_a_step_with_verification_adds_no_second_verification() {
+        let (_, items) = run(
+            "# Core-Hardening Plan
+
+## Implementation Steps
+
+### Step 1: Load
+
+**Tests**: yes
+
+### Step 2: Parse Config
+
+**Code**:
+```python
+x = 1
+```
+$0
+
+**Verification**:
+```bash
+pytest
+```
+",
+            false,
+        );
+        let block = items
+            .iter()
+            .find(|i| i.label == "Tests block")
+            .expect("a Tests block completion");
+        assert!(
+            block.edit.new_text.starts_with("**Tests**"),
+            "{}",
+            block.edit.new_text
+        );
+        assert!(
+            !block.edit.new_text.contains("**Verification**"),
+            "{}",
+            block.edit.new_text
+        );
+    }
+
+    #[test]
+    fn step_skeleton_gives_the_code_and_test_docstrings_their_own_tab_stops() {
+        let (_, items) = run(
+            "# Core-Hardening Plan\n\n## Implementation Steps\n\n### Step 0: Setup\n\n$0",
+            true,
+        );
+        let step = items
+            .iter()
+            .find(|i| i.label.starts_with("Step 1"))
+            .expect("a step completion");
+        let text = &step.edit.new_text;
+        let stops: Vec<&str> = text
+            .match_indices("Description}")
+            .map(|(at, _)| {
+                let open = text[..at].rfind("${").unwrap();
+                &text[open..at]
+            })
+            .collect();
+        assert_eq!(stops.len(), 2, "{text}");
+        assert_ne!(stops[0], stops[1], "{text}");
+        assert!(text.contains("Test${"), "{text}");
     }
 }

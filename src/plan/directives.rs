@@ -159,7 +159,7 @@ fn silences(text: &str, comments: &[TextRange]) -> (Vec<Silence>, Vec<Diagnostic
         for word in words.filter(|w| !w.is_empty()) {
             match Code::from_name(word) {
                 Some(code) => codes.push(code),
-                None => unknown.push(unknown_rule(text, comment, word)),
+                None => unknown.push(super::rules::unknown_rule(text, comment, word)),
             }
         }
         match command {
@@ -234,20 +234,6 @@ fn close(open: &mut Vec<(Vec<Code>, u32)>, codes: &[Code], at: u32, out: &mut Ve
     *open = still;
 }
 
-fn unknown_rule(text: &str, comment: TextRange, word: &str) -> Diagnostic {
-    let raw = &text[comment.as_usize()];
-    let at = raw
-        .find(word)
-        .map_or(comment.start as usize, |i| comment.start as usize + i);
-    let known: Vec<&str> = Code::ALL.iter().map(|c| c.as_str()).collect();
-    Diagnostic {
-        range: TextRange::new(at, at + word.len()),
-        severity: Code::InvalidConfig.default_severity(),
-        code: Code::InvalidConfig,
-        message: format!("Unknown rule `{word}`; the rules are {}", known.join(", ")),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use std::fmt::Write as _;
@@ -262,6 +248,9 @@ mod tests {
             severity: Severity::Warning,
             code,
             message: String::new(),
+            finding: crate::plan::Finding::Config {
+                message: String::new(),
+            },
         }
     }
 

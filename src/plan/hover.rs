@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use super::parse::{Section, Subsection};
 use super::placeholder::{self, PlaceholderKind};
 use super::template::{ItemSpec, Schema, SectionSpec};
-use super::{Analysis, Code, TextRange, checks, complete};
+use super::{Analysis, Code, TextRange};
 
 /// Markdown to show for `range`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -102,16 +102,17 @@ fn section_hover(section: &Section, spec: &SectionSpec) -> HoverInfo {
         let _ = write!(markdown, "\n\n{}", spec.guidance);
     }
     if let Some(items) = &spec.items {
-        let count = checks::items(section, items).count();
+        let count = items.instances(section).count();
         let fields: Vec<String> = items
             .fields
             .iter()
             .filter(|f| f.expected)
             .map(|f| format!("`{}`", f.label))
             .collect();
+        let plural = if count == 1 { "" } else { "s" };
         let _ = write!(
             markdown,
-            "\n\n{count} {} here; each has {}.",
+            "\n\n{count} {}{plural} here; each has {}.",
             item_word(items),
             fields.join(", ")
         );
@@ -150,12 +151,7 @@ fn item_hover(sub: &Subsection, items: &ItemSpec) -> HoverInfo {
     if !lines.is_empty() {
         let _ = write!(markdown, "\n\nTemplate fields:\n{}", lines.join("\n"));
     }
-    if !complete::has_tests(sub)
-        && items
-            .fields
-            .iter()
-            .any(|f| crate::plan::skeleton::is_tests_label(&f.label))
-    {
+    if !ItemSpec::has_tests(sub) && items.tests_field().is_some() {
         markdown.push_str("\n\nNo Tests block yet.");
     }
     HoverInfo {
@@ -167,7 +163,7 @@ fn item_hover(sub: &Subsection, items: &ItemSpec) -> HoverInfo {
 /// A row key (`**Proves**`) or a cell of a closed column (`Likelihood`).
 fn table_hover(section: &Section, spec: &SectionSpec, offset: u32) -> Option<HoverInfo> {
     let table = section.tables().find(|t| t.range.touches(offset))?;
-    let table_spec = complete::table_spec(spec, table)?;
+    let table_spec = spec.table_spec(table)?;
     for row in &table.rows {
         let Some(column) = row.iter().position(|c| c.range.touches(offset)) else {
             continue;
@@ -247,7 +243,7 @@ fn row_guidance(
     range: TextRange,
 ) -> Option<String> {
     let table = section.tables().find(|t| t.range.touches(range.start))?;
-    let table_spec = complete::table_spec(spec, table)?;
+    let table_spec = spec.table_spec(table)?;
     let row = table
         .rows
         .iter()
@@ -406,9 +402,9 @@ x = 1
                 Template fields:
                 - [x] `Goal`
                 - [x] `Code` (optional)
+                - [ ] `Tests` (optional)
                 - [ ] `Verification`
                 - [ ] `Output`
-                - [ ] `Tests` (optional)
 
                 No Tests block yet.
             "#]],
@@ -426,5 +422,29 @@ x = 1
                 Table columns: Attribute | Value.
             "#]],
         );
+    }
+
+    #[test]
+    fn hover_on_implementation_steps_keeps_bold_and_counts_steps_in_plural() {
+        // Regression: the guidance read `Approach**: ...` (its opening `**`
+        // stripped) and the count read "10 step here".
+        let mut plan = "# x Plan\n\n## Implementation$0 Steps\n\n".to_owned();
+        for n in 0..10 {
+            let _ = write!(plan, "### Step {n}: S{n}\n\n**Goal**: g\n\n");
+        }
+        let offset = plan.find("$0").unwrap();
+        let text = plan.replace("$0", "");
+        let analysis = analyze(&text, &Schema::builtin(), &DocContext::named("x-plan.md"));
+        let info = hover(&text, &analysis, offset as u32).unwrap();
+        assert!(
+            info.markdown.contains("**Approach**: "),
+            "{}",
+            info.markdown
+        );
+        assert!(info.markdown.contains("10 steps here"), "{}", info.markdown);
+        let one = "# x Plan\n\n## Implementation Steps\n\n### Step 0: S\n\n**Goal**: g\n";
+        let analysis = analyze(one, &Schema::builtin(), &DocContext::named("x-plan.md"));
+        let info = hover(one, &analysis, 20).unwrap();
+        assert!(info.markdown.contains("1 step here"), "{}", info.markdown);
     }
 }

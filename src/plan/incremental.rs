@@ -24,8 +24,9 @@
 
 use std::sync::{Arc, OnceLock};
 
+use super::analysis::{check, finish};
 use super::parse::{self, Body, CodeBlock, Heading, PlanTree, Section, Subsection};
-use super::{Analysis, DocContext, Role, Schema, TextRange, checks, directives, is_plan, template};
+use super::{Analysis, DocContext, Role, Schema, TextRange, is_plan, rules};
 
 /// One replacement in byte offsets: the old text's `start..old_end` became
 /// the new text's `start..new_end`.
@@ -63,48 +64,6 @@ impl Edit {
 
     fn delta(self) -> i64 {
         i64::from(self.new_end) - i64::from(self.old_end)
-    }
-}
-
-/// Runs the rules on a parsed tree (the second half of `analyze`).
-#[must_use]
-pub fn check(text: &str, tree: PlanTree, schema: &Arc<Schema>, ctx: &DocContext) -> Analysis {
-    let is_plan = is_plan(&tree, schema, ctx);
-    let code_placeholders = if is_plan {
-        checks::code_placeholders(text, &tree.code_blocks, &tree.inline_code, schema)
-    } else {
-        Vec::new()
-    };
-    finish(text, tree, schema, ctx, is_plan, code_placeholders)
-}
-
-fn finish(
-    text: &str,
-    tree: PlanTree,
-    schema: &Arc<Schema>,
-    ctx: &DocContext,
-    is_plan: bool,
-    code_placeholders: Vec<TextRange>,
-) -> Analysis {
-    let mut diagnostics = if ctx.role == Role::Template {
-        template::problems(text, &tree)
-    } else if is_plan {
-        checks::run_with_code_placeholders(text, &tree, schema, &code_placeholders)
-    } else {
-        Vec::new()
-    };
-    if is_plan || ctx.role == Role::Template {
-        diagnostics.extend(ctx.notes.iter().cloned());
-        diagnostics = directives::apply(text, &tree.comments, diagnostics, &ctx.rules);
-    }
-    Analysis {
-        tree,
-        schema: Arc::clone(schema),
-        is_plan,
-        diagnostics,
-        outline: OnceLock::new(),
-        code_placeholders,
-        rules: ctx.rules.clone(),
     }
 }
 
@@ -148,8 +107,7 @@ pub fn reanalyze_owned(
     let old_tokens = old.code_placeholders;
     let spliced = splice(old.tree, text, plan);
     let tree = spliced.tree;
-    let is_plan = is_plan(&tree, schema, ctx);
-    if !is_plan || !old_is_plan {
+    if !is_plan(text, &tree, schema, ctx) || !old_is_plan {
         return check(text, tree, schema, ctx);
     }
     let region = spliced.region;
@@ -165,14 +123,14 @@ pub fn reanalyze_owned(
         .filter(|r| r.start < region.start)
         .copied()
         .collect();
-    tokens.extend(checks::code_placeholders(text, blocks, &inline, schema));
+    tokens.extend(rules::code_placeholders(text, blocks, &inline, schema));
     tokens.extend(
         old_tokens
             .iter()
             .filter(|r| r.start >= spliced.old_region_end)
             .map(|&r| shift(r, spliced.delta)),
     );
-    finish(text, tree, schema, ctx, true, tokens)
+    finish(text, tree, schema, ctx, Role::Plan, tokens)
 }
 
 /// The region `reanalyze` would reparse (in the new text), or `None` when

@@ -5,8 +5,8 @@
 //! exists is a question for the file system, which the caller answers
 //! through an `exists` predicate; the core never resolves anything itself.
 
+use super::TextRange;
 use super::parse::PlanTree;
-use super::{Analysis, Code, Diagnostic, TextRange};
 
 /// A file path written in inline code.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,33 +85,7 @@ pub fn path_at(paths: &[PathRef], offset: u32) -> Option<&PathRef> {
     paths.iter().find(|p| p.range.touches(offset))
 }
 
-/// A `missing-file` hint for each file named by a preamble field (the
-/// `Track Progress` results document, the `Design` document) for which
-/// `exists` says no. Nothing for documents that are not plans.
-#[must_use]
-pub fn missing_files(
-    text: &str,
-    analysis: &Analysis,
-    exists: impl Fn(&str) -> bool,
-) -> Vec<Diagnostic> {
-    if !analysis.is_plan {
-        return Vec::new();
-    }
-    let hints = paths(text, &analysis.tree)
-        .into_iter()
-        .filter_map(|p| {
-            let label = p.field?;
-            (!exists(&p.path)).then(|| Diagnostic {
-                range: p.range,
-                severity: Code::MissingFile.default_severity(),
-                code: Code::MissingFile,
-                message: format!("{label}: `{}` does not exist yet", p.path),
-            })
-        })
-        .collect();
-    // The same comments and rule levels as the analysis's own findings.
-    super::directives::apply_quietly(text, &analysis.tree.comments, hints, &analysis.rules)
-}
+pub use super::rules::missing_files;
 
 #[cfg(test)]
 mod tests {
@@ -163,35 +137,6 @@ Edit `pyproject.toml`, `factory.py` and `src/db_adapter/cli` but not `asyncio.ru
                 274..292 <src/db_adapter/cli> src/db_adapter/cli
             "]],
         );
-    }
-
-    #[test]
-    fn missing_file_hints_follow_rule_levels_and_disable_comments() {
-        use crate::plan::{DocContext, Level, Rules, Schema, analyze};
-        let text = "# x Plan\n\n> **Track Progress**: See `docs/x-results.md`.\n";
-        let hints = |text: &str, rules: Rules| {
-            let ctx = DocContext {
-                rules,
-                ..DocContext::named("x-plan.md")
-            };
-            let analysis = analyze(text, &Schema::builtin(), &ctx);
-            missing_files(text, &analysis, |_| false)
-                .into_iter()
-                .map(|d| d.severity)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(
-            hints(text, Rules::default()),
-            vec![crate::plan::Severity::Hint]
-        );
-        let mut warn = Rules::default();
-        warn.set(Code::MissingFile, Level::On(crate::plan::Severity::Warning));
-        assert_eq!(hints(text, warn), vec![crate::plan::Severity::Warning]);
-        let mut off = Rules::default();
-        off.set(Code::MissingFile, Level::Off);
-        assert!(hints(text, off).is_empty());
-        let silenced = format!("<!-- plan-lsp-disable missing-file -->\n{text}");
-        assert!(hints(&silenced, Rules::default()).is_empty());
     }
 
     #[test]

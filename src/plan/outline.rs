@@ -1,7 +1,6 @@
 //! The outline (document symbols) and folding ranges of a plan.
 
 use super::TextRange;
-use super::checks;
 use super::parse::{Body, PlanTree, Section};
 use super::template::Schema;
 
@@ -106,7 +105,7 @@ fn section_symbol(section: &Section, schema: &Schema) -> Symbol {
         .collect();
     let detail = match items {
         Some(spec) => {
-            let count = checks::items(section, spec).count();
+            let count = spec.instances(section).count();
             Some(format!(
                 "{count} {}",
                 if count == 1 { "item" } else { "items" }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::TextRange;
 
 /// What a template placeholder stands for, read from its text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum PlaceholderKind {
     /// `[YYYY-MM-DDTHH:MM:SS-TZ]`: an ISO-8601 timestamp.
     Timestamp,
@@ -66,72 +66,106 @@ impl PlaceholderKind {
     }
 }
 
-/// `PoC or Feature or Issue` gives its alternatives.
+/// The alternatives of a choice written as words: `PoC or Feature or
+/// Issue`, `PoC / Feature / Issue` (slashes with spaces around them) or
+/// `A | B` (`A \\| B` inside a table cell). A list that ends in `...` is
+/// open (any value will do), and so gives no closed choice.
 fn word_alternatives(inner: &str) -> Option<Vec<String>> {
-    if !inner.contains(" or ") {
-        return None;
-    }
-    let parts: Vec<String> = inner.split(" or ").map(|p| p.trim().to_owned()).collect();
+    let unescaped = inner.replace("\\|", "|");
+    let separator = [" or ", " / ", " | "]
+        .into_iter()
+        .find(|sep| unescaped.contains(sep))?;
+    let parts: Vec<String> = unescaped
+        .split(separator)
+        .map(|p| p.trim().to_owned())
+        .collect();
     let plausible = parts.len() >= 2
         && parts
             .iter()
             .all(|p| !p.is_empty() && p.split_whitespace().count() <= 3);
-    plausible.then_some(parts)
+    let open = parts.iter().any(|p| p == "..." || p == "\u{2026}");
+    (plausible && !open).then_some(parts)
 }
 
-/// `H/M/L` gives its single-letter alternatives.
+/// The alternatives of a choice written as short upper-case words joined by
+/// slashes: `H/M/L`, `HIGH/MED/LOW`.
 #[must_use]
 pub fn letter_alternatives(cell: &str) -> Option<Vec<String>> {
     let parts: Vec<&str> = cell.trim().split('/').collect();
     let plausible = parts.len() >= 2
         && parts
             .iter()
-            .all(|p| p.len() == 1 && p.chars().all(|c| c.is_ascii_uppercase()));
+            .all(|p| (1..=6).contains(&p.len()) && p.chars().all(|c| c.is_ascii_uppercase()));
     plausible.then(|| parts.iter().map(|p| (*p).to_owned()).collect())
 }
 
-/// Whether `value` names one of `alternatives`.
-///
-/// Single-letter alternatives (`H/M/L`) accept words that start with the
-/// letter (`High`, `MED`, `Low/Medium`, `L-M`), since real plans write
-/// likelihoods in all those ways.
+/// The spelled-out forms of a high/medium/low scale, which templates write
+/// as `H/M/L` or `HIGH/MED/LOW` and plans write either way: the meaning of
+/// the abbreviations, not a template's content.
+const SCALE: [&[&str]; 3] = [&["h", "high"], &["m", "med", "medium"], &["l", "low"]];
+
+/// Which step of the scale a word names, if the alternatives are a scale.
+fn scale_step(word: &str) -> Option<usize> {
+    let word = word.to_ascii_lowercase();
+    SCALE
+        .iter()
+        .position(|forms| forms.contains(&word.as_str()))
+}
+
+/// The alternatives that `value` names, in order: each choice written in
+/// the value as a whole word (case-insensitive), or, when the alternatives
+/// are a high/medium/low scale, in any of its spellings.
+fn named_choices(alternatives: &[String], value: &str) -> Vec<usize> {
+    let scale = alternatives.iter().all(|a| scale_step(a).is_some());
+    let mut out = Vec::new();
+    for word in value
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '_'))
+        .filter(|w| !w.is_empty())
+    {
+        let found = alternatives.iter().position(|a| {
+            a.eq_ignore_ascii_case(word)
+                || (scale && scale_step(a).is_some() && scale_step(a) == scale_step(word))
+        });
+        if let Some(i) = found
+            && !out.contains(&i)
+        {
+            out.push(i);
+        }
+    }
+    out
+}
+
+/// The part of a value that states it, without a trailing remark in
+/// parentheses (`Refactor (internal only)`).
+fn stated(value: &str) -> &str {
+    value.split(" (").next().unwrap_or(value).trim()
+}
+
+/// Whether `value` is exactly one of `alternatives`: equal to it apart from
+/// case (a high/medium/low scale also in its spelled-out forms: `Medium` for
+/// `M`), optionally followed by a remark in parentheses. A prefix is not a
+/// choice (`LOWISH`, `Maybe`), and neither is a value that names several
+/// (`Feature or Issue`, see `several_choices`).
 #[must_use]
 pub fn enum_matches(alternatives: &[String], value: &str) -> bool {
     let value = clean_value(value);
-    if value.is_empty() {
+    let stated = stated(&value);
+    if stated.is_empty() {
         return false;
     }
-    let letters = alternatives.iter().all(|a| a.chars().count() == 1);
-    if letters {
-        let head = value.split('(').next().unwrap_or("").trim();
-        let mut parts = head
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|p| !p.is_empty() && !p.eq_ignore_ascii_case("to"))
-            .peekable();
-        if parts.peek().is_none() {
-            return false;
-        }
-        return parts.all(|part| {
-            part.chars().all(char::is_alphabetic)
-                && alternatives.iter().any(|a| {
-                    part.chars()
-                        .next()
-                        .is_some_and(|c| a.starts_with(c.to_ascii_uppercase()))
-                })
-        });
-    }
-    alternatives.iter().any(|alternative| {
-        let Some(rest) = strip_prefix_ignore_case(&value, alternative) else {
-            return false;
-        };
-        rest.chars().next().is_none_or(|c| !c.is_alphanumeric())
-    })
+    let scale = alternatives.iter().all(|a| scale_step(a).is_some());
+    alternatives
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(stated) || (scale && scale_step(a) == scale_step(stated)))
 }
 
-fn strip_prefix_ignore_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| &value[prefix.len()..])
+/// The alternatives a value lists when it names more than one
+/// (`Feature or Issue`, `Low/Medium`): the author has not chosen.
+#[must_use]
+pub fn several_choices(alternatives: &[String], value: &str) -> Option<Vec<String>> {
+    let value = clean_value(value);
+    let named = named_choices(alternatives, stated(&value));
+    (named.len() >= 2).then(|| named.iter().map(|&i| alternatives[i].clone()).collect())
 }
 
 /// A cell value without emphasis and code markup.
@@ -398,23 +432,62 @@ mod tests {
     #[test]
     fn likelihood_spellings() {
         let hml: Vec<String> = vec!["H".into(), "M".into(), "L".into()];
-        for ok in [
-            "H",
-            "Low",
-            "MED",
-            "Low/Medium",
-            "L/M",
-            "LOW-MED",
-            "Medium (rare)",
-        ] {
+        for ok in ["H", "Low", "MED", "medium", "Medium (rare)", "**High**"] {
             assert!(enum_matches(&hml, ok), "{ok}");
         }
-        for bad in ["Unknown", "", "??", "42"] {
+        for bad in [
+            "Unknown",
+            "",
+            "??",
+            "42",
+            "Maybe",
+            "LOWISH",
+            "Low/Medium",
+            "L-M",
+        ] {
             assert!(!enum_matches(&hml, bad), "{bad}");
         }
-        let types: Vec<String> = vec!["PoC".into(), "Feature".into()];
+        let words: Vec<String> = vec!["HIGH".into(), "MED".into(), "LOW".into()];
+        assert!(enum_matches(&words, "Medium"));
+        assert!(enum_matches(&words, "l"));
+        let types: Vec<String> = vec!["PoC".into(), "Feature".into(), "Issue".into()];
         assert!(enum_matches(&types, "feature"));
         assert!(enum_matches(&types, "PoC (spike)"));
         assert!(!enum_matches(&types, "Features"));
+        assert!(!enum_matches(&types, "Feature or Issue"));
+        assert!(!enum_matches(&types, "Spike"));
+    }
+
+    #[test]
+    fn several_choices_are_not_a_choice() {
+        let hml: Vec<String> = vec!["H".into(), "M".into(), "L".into()];
+        assert_eq!(
+            several_choices(&hml, "Low/Medium"),
+            Some(vec!["L".to_owned(), "M".to_owned()])
+        );
+        let types: Vec<String> = vec!["PoC".into(), "Feature".into(), "Issue".into()];
+        assert_eq!(
+            several_choices(&types, "Feature or Issue"),
+            Some(vec!["Feature".to_owned(), "Issue".to_owned()])
+        );
+        assert_eq!(several_choices(&types, "Feature"), None);
+    }
+
+    #[test]
+    fn choices_written_with_slashes_and_pipes() {
+        let choice = |inner: &str| match PlaceholderKind::classify(inner) {
+            PlaceholderKind::Enum(values) => values.join(","),
+            other => format!("{other:?}"),
+        };
+        assert_eq!(
+            choice("PoC / Feature / Issue / Refactor"),
+            "PoC,Feature,Issue,Refactor"
+        );
+        assert_eq!(choice("HIGH/MED/LOW"), "HIGH,MED,LOW");
+        assert_eq!(choice("H/M/L"), "H,M,L");
+        assert_eq!(choice("Critical \\| Standard"), "Critical,Standard");
+        assert_eq!(choice("A or B"), "A,B");
+        assert_eq!(choice("Python / Web / Unity / ..."), "Text");
+        assert_eq!(choice("path/to/new-file.py"), "Text");
     }
 }

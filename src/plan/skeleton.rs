@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use super::TextRange;
 use super::parse::{self, PlanTree, Subsection};
 use super::placeholder::{self, PlaceholderKind};
-use super::template::{ItemSpec, Schema};
+use super::template::{ItemSpec, Schema, is_tests_label};
 
 /// Values known about the place a piece of template is inserted.
 #[derive(Clone, Debug, Default)]
@@ -75,11 +75,13 @@ pub fn item_name(heading: &str) -> String {
 }
 
 /// The value of a slug placeholder. Two slug placeholders joined by `-`
-/// (`[Milestone-Slug]-[Task-Slug]`) split the slug at its first hyphen.
-/// The case follows the placeholder: `[Task-Slug]` gives `Hardening`,
-/// `[task-slug]` gives `hardening`; next to `_` (a Python file name) the
-/// hyphens become underscores.
-pub fn slug_value(slug: &str, inner: &str, before: &str, after: &str) -> String {
+/// (`[Milestone-Slug]-[Task-Slug]`) split the slug at its first hyphen (a
+/// slug without one fills the pair as a whole: see `joined_slug_end`).
+/// Slugs are written as the file name writes them, in lower case, as plans
+/// of this family do (`# core-cli-fix Plan`), whatever the placeholder's
+/// case; next to `_` (a Python file name) the hyphens become underscores.
+#[must_use]
+pub fn slug_value(slug: &str, before: &str, after: &str) -> String {
     let joined_after = after.strip_prefix("-[").is_some_and(|rest| {
         rest.split_once(']')
             .is_some_and(|(next, _)| PlaceholderKind::classify(next) == PlaceholderKind::Slug)
@@ -93,23 +95,25 @@ pub fn slug_value(slug: &str, inner: &str, before: &str, after: &str) -> String 
         Some((_, tail)) if joined_before => tail,
         _ => slug,
     };
-    let mut value = if inner.starts_with(char::is_uppercase) {
-        part.split('-')
-            .map(|word| {
-                let mut chars = word.chars();
-                chars.next().map_or_else(String::new, |first| {
-                    first.to_uppercase().chain(chars).collect::<String>()
-                })
-            })
-            .collect::<Vec<_>>()
-            .join("-")
-    } else {
-        part.to_owned()
-    };
+    let mut value = part.to_owned();
     if before.ends_with('_') || after.starts_with('_') {
         value = value.replace('-', "_");
     }
     value
+}
+
+/// When the slug placeholder ending at `end` is joined by `-` to a second
+/// one (`[Milestone-Slug]-[Task-Slug]`) and `slug` has no hyphen to split
+/// at, the end of the second placeholder: the slug then fills the pair as a
+/// whole, instead of being written twice (`search-search`).
+#[must_use]
+pub fn joined_slug_end(slug: &str, fragment: &str, end: usize) -> Option<usize> {
+    if slug.contains('-') {
+        return None;
+    }
+    let rest = fragment[end..].strip_prefix("-[")?;
+    let (next, _) = rest.split_once(']')?;
+    (PlaceholderKind::classify(next) == PlaceholderKind::Slug).then(|| end + 2 + next.len() + 1)
 }
 
 /// The known value for a placeholder, if any.
@@ -125,7 +129,7 @@ fn known_value(names: &Names, inner: &str, before: &str, after: &str) -> Option<
     if PlaceholderKind::classify(inner) == PlaceholderKind::Slug
         && let Some(slug) = names.slug.as_deref()
     {
-        return Some(slug_value(slug, inner, before, after));
+        return Some(slug_value(slug, before, after));
     }
     None
 }
@@ -166,12 +170,12 @@ fn escape_snippet(text: &str, out: &mut String) {
 }
 
 /// Renders template text for insertion: known placeholders filled, the rest
-/// turned into numbered tab stops when `snippet` (the same placeholder text
-/// shares one tab stop), or kept as written otherwise.
+/// turned into numbered tab stops when `snippet` (the same placeholder inside
+/// identifiers shares one tab stop), or kept as written otherwise.
 #[must_use]
 pub fn render(fragment: &str, schema: &Schema, names: &Names, snippet: bool) -> String {
     let mut out = String::with_capacity(fragment.len() + 32);
-    let mut stops: Vec<String> = Vec::new();
+    let mut stops: Vec<(String, bool)> = Vec::new();
     let mut at = 0usize;
     for token in tokens(fragment, &schema.code_tokens) {
         let (start, end) = (token.start as usize, token.end as usize);
@@ -186,6 +190,19 @@ pub fn render(fragment: &str, schema: &Schema, names: &Names, snippet: bool) -> 
         }
         at = end;
         let inner = &fragment[start + 1..end - 1];
+        if PlaceholderKind::classify(inner) == PlaceholderKind::Slug
+            && let Some(slug) = names.slug.as_deref()
+            && let Some(pair_end) = joined_slug_end(slug, fragment, end)
+        {
+            let value = slug_value(slug, &fragment[..start], &fragment[pair_end..]);
+            if snippet {
+                escape_snippet(&value, &mut out);
+            } else {
+                out.push_str(&value);
+            }
+            at = pair_end;
+            continue;
+        }
         if let Some(value) = known_value(names, inner, &fragment[..start], &fragment[end..]) {
             if snippet {
                 escape_snippet(&value, &mut out);
@@ -198,10 +215,18 @@ pub fn render(fragment: &str, schema: &Schema, names: &Names, snippet: bool) -> 
             out.push_str(&fragment[start..end]);
             continue;
         }
-        let number = match stops.iter().position(|s| s == inner) {
+        // A placeholder inside an identifier (`Test[ClassName]`,
+        // `test_[name]`) names the same thing wherever it appears, so its
+        // occurrences share a tab stop; one standing alone as prose
+        // (`"""[Description]."""`) is new text each time.
+        let in_identifier = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+        let mirrored = in_identifier(fragment[..start].chars().next_back())
+            || in_identifier(fragment[end..].chars().next());
+        let shared = stops.iter().position(|(s, m)| mirrored && *m && s == inner);
+        let number = match shared {
             Some(i) => i + 1,
             None => {
-                stops.push(inner.to_owned());
+                stops.push((inner.to_owned(), mirrored));
                 stops.len()
             }
         };
@@ -320,12 +345,6 @@ pub fn blocks_of(text: &str, sub: &Subsection) -> Vec<(String, TextRange)> {
         .collect()
 }
 
-/// Whether a field label names tests (`Tests`, `Test`).
-#[must_use]
-pub fn is_tests_label(label: &str) -> bool {
-    label.to_ascii_lowercase().starts_with("test")
-}
-
 /// The template's Tests block for an item, and the field after it when that
 /// field refers to the same placeholders (the Verification whose command
 /// names the test file and class) as (label, text). Plain template text.
@@ -342,17 +361,6 @@ pub fn tests_parts(schema: &Schema, spec: &ItemSpec) -> Option<(String, Option<(
         shared.then(|| (label.clone(), next.to_owned()))
     });
     Some((tests.to_owned(), next))
-}
-
-/// The Tests block and its matching next field, as one piece of text.
-#[must_use]
-pub fn tests_block(schema: &Schema, spec: &ItemSpec) -> Option<String> {
-    let (mut text, next) = tests_parts(schema, spec)?;
-    if let Some((_, next)) = next {
-        text.push_str("\n\n");
-        text.push_str(&next);
-    }
-    Some(text)
 }
 
 /// Turns a `*` glob before a file extension (`tests/test_x_*.py`) into the
@@ -385,27 +393,17 @@ mod tests {
     }
 
     #[test]
-    fn slug_values_split_and_follow_case() {
+    fn slug_values_split_and_keep_the_file_names_case() {
         assert_eq!(
-            slug_value(
-                "core-hardening",
-                "Milestone-Slug",
-                "# ",
-                "-[Task-Slug] Plan"
-            ),
-            "Core"
+            slug_value("core-hardening", "# ", "-[Task-Slug] Plan"),
+            "core"
         );
         assert_eq!(
-            slug_value(
-                "core-hardening",
-                "Task-Slug",
-                "# [Milestone-Slug]-",
-                " Plan"
-            ),
-            "Hardening"
+            slug_value("core-hardening", "# [Milestone-Slug]-", " Plan"),
+            "hardening"
         );
         assert_eq!(
-            slug_value("core-hardening", "task-slug", "tests/test_", "_*.py"),
+            slug_value("core-hardening", "tests/test_", "_*.py"),
             "core_hardening"
         );
     }
@@ -432,7 +430,16 @@ mod tests {
         let names = Names::default();
         assert_eq!(
             render("a [Name] $x [Name] [Other]", &schema, &names, true),
-            "a ${1:Name} \\$x ${1:Name} ${2:Other}"
+            "a ${1:Name} \\$x ${2:Name} ${3:Other}"
+        );
+        assert_eq!(
+            render(
+                "```\nclass Test[ClassName]:\n    \"\"\"[Description].\"\"\"\nrun Test[ClassName]\n\"\"\"[Description].\"\"\"\n```",
+                &schema,
+                &names,
+                true
+            ),
+            "```\nclass Test${1:ClassName}:\n    \"\"\"${2:Description}.\"\"\"\nrun Test${1:ClassName}\n\"\"\"${3:Description}.\"\"\"\n```"
         );
         assert_eq!(render("a [Name]", &schema, &names, false), "a [Name]");
     }

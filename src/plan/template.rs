@@ -18,9 +18,9 @@ use std::sync::Arc;
 
 use std::fmt::Write as _;
 
-use super::parse::{self, PlanTree, Subsection, Table};
+use super::TextRange;
+use super::parse::{self, Counter, PlanTree, Subsection, Table};
 use super::placeholder::{self, PlaceholderKind};
-use super::{Code, Diagnostic, TextRange};
 
 /// The built-in default template, the seed template of the plan family.
 pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/plan-template.md");
@@ -243,6 +243,103 @@ impl Schema {
     }
 }
 
+impl SectionSpec {
+    /// The template table that a document table is, by its first column's
+    /// name.
+    #[must_use]
+    pub fn table_spec(&self, table: &Table) -> Option<&TableSpec> {
+        let first = table.header.first()?.text.trim();
+        self.tables.iter().find(|spec| {
+            spec.columns
+                .first()
+                .is_some_and(|c| c.name.trim().eq_ignore_ascii_case(first))
+        })
+    }
+}
+
+impl ItemSpec {
+    /// The subsections of a section that are instances of this item.
+    pub fn instances<'t>(
+        &self,
+        section: &'t parse::Section,
+    ) -> impl Iterator<Item = (&'t Subsection, &'t Counter)> {
+        section.subsections.iter().filter_map(move |sub| {
+            let counter = sub.counter.as_ref()?;
+            counter
+                .prefix
+                .eq_ignore_ascii_case(&self.prefix)
+                .then_some((sub, counter))
+        })
+    }
+
+    /// The position of the field `label` in template order.
+    #[must_use]
+    pub fn field_index(&self, label: &str) -> Option<usize> {
+        self.fields
+            .iter()
+            .position(|f| f.label.eq_ignore_ascii_case(label))
+    }
+
+    /// The template's Tests field, if its items have one.
+    #[must_use]
+    pub fn tests_field(&self) -> Option<&FieldSpec> {
+        self.fields.iter().find(|f| is_tests_label(&f.label))
+    }
+
+    /// Whether `step-without-tests` applies: the template's items have both
+    /// a Code and a Tests field.
+    #[must_use]
+    pub fn checks_tests(&self) -> bool {
+        self.field_index("Code").is_some() && self.tests_field().is_some()
+    }
+
+    /// Whether an item has tests: a Tests field, or a Code field that
+    /// creates a test file (`**Code** (create tests/test_x.py)`). This is
+    /// the one definition the rules, completion, hover and fixes share.
+    #[must_use]
+    pub fn has_tests(sub: &Subsection) -> bool {
+        sub.body.fields.iter().any(|f| {
+            is_tests_label(&f.label)
+                || (f.label.eq_ignore_ascii_case("Code")
+                    && f.qualifier.to_ascii_lowercase().contains("test"))
+        })
+    }
+
+    /// Whether an item instance is one the rules check: not struck
+    /// through, and not a `...` stand-in for "more like the above".
+    #[must_use]
+    pub fn is_checked_instance(text: &str, sub: &Subsection) -> bool {
+        !sub.heading.struck && !is_ellipsis(text, sub)
+    }
+
+    /// `Step 3`, `Step 4b`, or `3` for items without a word before the
+    /// number.
+    #[must_use]
+    pub fn name(&self, number: u32, suffix: &str) -> String {
+        if self.prefix.is_empty() {
+            format!("{number}{suffix}")
+        } else {
+            format!("{} {number}{suffix}", self.prefix)
+        }
+    }
+
+    /// How findings name an instance: `Step 3`, or the heading in backticks
+    /// for items without a word before their number.
+    #[must_use]
+    pub fn instance_name(&self, sub: &Subsection, counter: &Counter) -> String {
+        match counter.number {
+            Some(n) if !self.prefix.is_empty() => self.name(n, &counter.suffix),
+            _ => format!("`{}`", sub.heading.text),
+        }
+    }
+}
+
+/// Whether a field label names tests (`Tests`, `Test`, `Tests (unit)`).
+#[must_use]
+pub fn is_tests_label(label: &str) -> bool {
+    label.to_ascii_lowercase().starts_with("test")
+}
+
 fn section_spec(text: &str, tree: &PlanTree, section: &parse::Section) -> SectionSpec {
     let first = section
         .body
@@ -270,17 +367,26 @@ fn guidance_text(paragraph: &str) -> String {
     if paragraph.starts_with(['|', '`', '#', '-']) {
         return String::new();
     }
-    paragraph
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .trim_matches(|c| c == '_' || c == '*')
-        .to_owned()
+    let joined = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
+    // Emphasis that wraps the whole paragraph (`_(Optional ...)_`) goes;
+    // markers that open or close only a part (`**Approach**: ...`) stay.
+    let mut inner = joined.as_str();
+    for marker in ["**", "__", "*", "_"] {
+        if let Some(unwrapped) = inner
+            .strip_prefix(marker)
+            .and_then(|rest| rest.strip_suffix(marker))
+            .filter(|rest| !rest.contains(marker))
+        {
+            inner = unwrapped;
+            break;
+        }
+    }
+    inner.to_owned()
 }
 
 /// Numbered subsections grouped by their prefix (lower case), in order of
 /// first appearance.
-fn numbered_groups(subsections: &[Subsection]) -> Vec<(String, Vec<&Subsection>)> {
+pub(crate) fn numbered_groups(subsections: &[Subsection]) -> Vec<(String, Vec<&Subsection>)> {
     let mut groups: Vec<(String, Vec<&Subsection>)> = Vec::new();
     for sub in subsections {
         let Some(counter) = &sub.counter else {
@@ -316,11 +422,17 @@ fn item_spec(text: &str, _tree: &PlanTree, subsections: &[Subsection]) -> Option
         .collect();
     let mut fields: Vec<FieldSpec> = Vec::new();
     for instance in &instances {
+        // A field new to the spec goes right after the field before it in
+        // this instance, so that fields met in different instances keep the
+        // order the template writes them in (Code, Tests, Verification,
+        // Output, even when the first instance has no Tests).
+        let mut after: Option<usize> = None;
         for field in &instance.body.fields {
-            if fields
+            if let Some(at) = fields
                 .iter()
-                .any(|f| f.label.eq_ignore_ascii_case(&field.label))
+                .position(|f| f.label.eq_ignore_ascii_case(&field.label))
             {
+                after = Some(at);
                 continue;
             }
             let count = instances
@@ -333,11 +445,16 @@ fn item_spec(text: &str, _tree: &PlanTree, subsections: &[Subsection]) -> Option
                         .any(|f| f.label.eq_ignore_ascii_case(&field.label))
                 })
                 .count();
-            fields.push(FieldSpec {
-                label: field.label.clone(),
-                expected: count == instances.len(),
-                guidance: field_guidance(text, &instances, &field.label),
-            });
+            let at = after.map_or(0, |i| i + 1);
+            fields.insert(
+                at,
+                FieldSpec {
+                    label: field.label.clone(),
+                    expected: count == instances.len(),
+                    guidance: field_guidance(text, &instances, &field.label),
+                },
+            );
+            after = Some(at);
         }
     }
     let skeleton = instances
@@ -418,7 +535,13 @@ fn table_spec(text: &str, table: &Table) -> TableSpec {
         .filter(|row| row.first().is_some_and(|cell| cell.bold))
         .map(|row| {
             let value = row.get(1).map_or("", |cell| &text[cell.range.as_usize()]);
-            let inner = value.trim().trim_start_matches('[').trim_end_matches(']');
+            // `[Python / Web / ...] — see the guide`: the placeholder is the
+            // bracketed token the cell starts with.
+            let value = value.trim();
+            let inner = match value.strip_prefix('[').and_then(|v| v.split_once(']')) {
+                Some((inner, _)) => inner,
+                None => value,
+            };
             RowSpec {
                 key: placeholder::clean_value(&row[0].text),
                 kind: PlaceholderKind::classify(inner),
@@ -480,66 +603,14 @@ fn column_spec(name: String, index: usize, table: &Table) -> ColumnSpec {
     }
 }
 
-/// Problems deriving a schema from a template: numbered `###` groups so
-/// equally large that which one repeats is a guess, and enum placeholders
-/// that offer a single value.
+/// Problems deriving a schema from a template (see `rules::template_problems`).
 #[must_use]
-pub fn problems(text: &str, tree: &PlanTree) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for section in &tree.sections {
-        let groups: Vec<(String, Vec<&Subsection>)> = numbered_groups(&section.subsections)
-            .into_iter()
-            .filter(|(_, members)| members.len() >= 2)
-            .collect();
-        let Some(largest) = groups.iter().map(|(_, m)| m.len()).max() else {
-            continue;
-        };
-        let tied: Vec<&(String, Vec<&Subsection>)> =
-            groups.iter().filter(|(_, m)| m.len() == largest).collect();
-        if tied.len() < 2 {
-            continue;
-        }
-        let names: Vec<String> = tied.iter().map(|(_, m)| item_label(m[0])).collect();
-        let chosen = names.last().cloned().unwrap_or_default();
-        for (_, members) in &tied[..tied.len() - 1] {
-            out.push(Diagnostic {
-                range: members[0].heading.range,
-                severity: Code::AmbiguousItems.default_severity(),
-                code: Code::AmbiguousItems,
-                message: format!(
-                    "Section `## {}` repeats {} equally often ({largest} times each), so which one is the numbered item is a guess: `{chosen}` is used. Give the item one more instance, or number the others differently",
-                    section.heading.text,
-                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(" and "),
-                ),
-            });
-        }
-    }
-    for &token in &tree.placeholders {
-        let inner = &text[token.start as usize + 1..token.end as usize - 1];
-        let PlaceholderKind::Enum(values) = PlaceholderKind::classify(inner) else {
-            continue;
-        };
-        let mut distinct: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
-        distinct.sort();
-        distinct.dedup();
-        if distinct.len() < 2 {
-            out.push(Diagnostic {
-                range: token,
-                severity: Code::SingleValueEnum.default_severity(),
-                code: Code::SingleValueEnum,
-                message: format!(
-                    "The placeholder `[{inner}]` offers one value, `{}`, as a choice: write the value itself, or add the alternatives",
-                    values.first().map_or("", String::as_str)
-                ),
-            });
-        }
-    }
-    out.sort_by_key(|d| (d.range, d.code));
-    out
+pub fn problems(text: &str, tree: &PlanTree) -> Vec<super::Diagnostic> {
+    super::rules::template_problems(text, tree)
 }
 
 /// How an item heading starts: `Step N` or `N.`.
-fn item_label(sub: &Subsection) -> String {
+pub(crate) fn item_label(sub: &Subsection) -> String {
     let Some(counter) = &sub.counter else {
         return sub.heading.text.clone();
     };
@@ -697,5 +768,13 @@ mod tests {
             Pattern::new("What \"Done\" Looks Like")
                 .matches("What \u{201c}Done\u{201d} looks like:")
         );
+    }
+
+    /// The built-in template's schema, as `--print-schema` shows it: a
+    /// snapshot that needs nothing outside the repository.
+    #[test]
+    fn builtin_schema_snapshot() {
+        expect_test::expect_file!["../../tests/fixtures/builtin-schema.txt"]
+            .assert_eq(&Schema::builtin().describe());
     }
 }

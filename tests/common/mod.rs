@@ -222,8 +222,19 @@ pub fn codes(diagnostics: &[Value]) -> Vec<String> {
     codes
 }
 
-/// Reads a corpus file from `../shared/corpus`, or prints a notice and
-/// returns `None` when the corpus is absent.
+/// Says that a test skipped something because `what` is absent: on the
+/// terminal (past the test harness's output capture, so it shows without
+/// `--nocapture`), or as a failure when `PLAN_LSP_REQUIRE_CORPUS=1` (as CI
+/// sets it).
+pub fn corpus_absent(what: &str) {
+    use std::io::Write as _;
+    let required = std::env::var("PLAN_LSP_REQUIRE_CORPUS").is_ok_and(|v| v == "1");
+    assert!(!required, "PLAN_LSP_REQUIRE_CORPUS=1 but {what}");
+    let _ = writeln!(std::io::stderr().lock(), "skipped: {what}");
+}
+
+/// Reads a corpus file from `../shared/corpus`, or says so (see
+/// `corpus_absent`) and returns `None` when the corpus is absent.
 pub fn corpus_file(relative: &str) -> Option<String> {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus")
@@ -231,21 +242,21 @@ pub fn corpus_file(relative: &str) -> Option<String> {
     match std::fs::read_to_string(&path) {
         Ok(text) => Some(text),
         Err(error) => {
-            eprintln!(
-                "skipped: corpus file {} is absent ({error})",
+            corpus_absent(&format!(
+                "corpus file {} is absent ({error})",
                 path.display()
-            );
+            ));
             None
         }
     }
 }
 
-/// The plans of the corpus as (file name, text); empty with a notice when
-/// the corpus is absent.
+/// The plans of the corpus as (file name, text); empty when the corpus is
+/// absent (see `corpus_absent`).
 pub fn corpus_plans() -> Vec<(String, String)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/plans");
     let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("skipped: corpus directory {} is absent", dir.display());
+        corpus_absent(&format!("corpus directory {} is absent", dir.display()));
         return Vec::new();
     };
     let mut plans: Vec<(String, String)> = entries
