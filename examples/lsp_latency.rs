@@ -7,7 +7,9 @@
 //!
 //! `cargo run --release --example lsp_latency -- --steps 100`
 //! (`--steps 10,100,1000` runs several sizes; `--server PATH` picks the
-//! binary; `--keystrokes N` and `--requests N` set the sample counts).
+//! binary; `--keystrokes N` and `--requests N` set the sample counts;
+//! `--folder` opens the plan inside a workspace folder with a `.git`
+//! directory, as editors do, instead of without any folder).
 
 #![allow(
     clippy::cast_precision_loss,
@@ -33,6 +35,8 @@ struct Options {
     server: Option<PathBuf>,
     keystrokes: usize,
     requests: usize,
+    /// Open the plan inside a workspace folder (with a `.git` directory).
+    folder: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -41,6 +45,7 @@ fn options() -> Result<Options, String> {
         server: None,
         keystrokes: 300,
         requests: 200,
+        folder: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -57,6 +62,7 @@ fn options() -> Result<Options, String> {
                 options.keystrokes = value()?.parse().map_err(|_| "bad --keystrokes")?;
             }
             "--requests" => options.requests = value()?.parse().map_err(|_| "bad --requests")?,
+            "--folder" => options.folder = true,
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -182,10 +188,10 @@ impl Client {
         self.wait_for(|m| m.get("id") == Some(&json!(id)) && m.get("method").is_none())
     }
 
-    fn wait_diagnostics(&mut self, version: i64) -> Value {
+    fn wait_diagnostics(&mut self, uri: &str, version: i64) -> Value {
         self.wait_for(|m| {
             m["method"] == "textDocument/publishDiagnostics"
-                && m["params"]["uri"] == URI
+                && m["params"]["uri"] == uri
                 && m["params"]["version"] == version
         })
     }
@@ -250,8 +256,37 @@ fn typing_position(text: &str, steps: usize) -> (usize, usize) {
     (line, "**Goal**: ".len())
 }
 
+fn folder_dir() -> PathBuf {
+    std::env::temp_dir().join(format!("lsp-latency-{}", std::process::id()))
+}
+
+/// A workspace folder holding the plan at `docs/bench-plan.md` and a `.git`
+/// directory; returns the folder's URI and the plan's.
+fn workspace_folder(text: &str) -> Result<(String, String), String> {
+    let dir = folder_dir();
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join(".git")).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(dir.join("docs")).map_err(|e| e.to_string())?;
+    std::fs::write(dir.join("docs/bench-plan.md"), text).map_err(|e| e.to_string())?;
+    let root = format!("file://{}", dir.display());
+    let uri = format!("{root}/docs/bench-plan.md");
+    Ok((root, uri))
+}
+
+/// Where the plan is opened: `rootUri`, `workspaceFolders` and its URI.
+fn placement(text: &str, folder: bool) -> Result<(Value, Value, String), String> {
+    if !folder {
+        return Ok((Value::Null, Value::Null, URI.to_owned()));
+    }
+    let (root, uri) = workspace_folder(text)?;
+    let folders = json!([{ "uri": root, "name": "bench" }]);
+    Ok((json!(root), folders, uri))
+}
+
 fn measure(server: &PathBuf, steps: usize, options: &Options) -> Result<Measured, String> {
     let text = plan_gen::generate(steps);
+    let (root, folders, uri) = placement(&text, options.folder)?;
+    let uri = uri.as_str();
     let mut client = Client::spawn(server)?;
     let mut init = Value::Null;
     let initialize = time(|| {
@@ -259,7 +294,8 @@ fn measure(server: &PathBuf, steps: usize, options: &Options) -> Result<Measured
             "initialize",
             &json!({
                 "processId": std::process::id(),
-                "rootUri": null,
+                "rootUri": root,
+                "workspaceFolders": folders,
                 "capabilities": {
                     "general": {"positionEncodings": ["utf-16"]},
                     "textDocument": {
@@ -277,9 +313,9 @@ fn measure(server: &PathBuf, steps: usize, options: &Options) -> Result<Measured
     let open = time(|| {
         client.notify(
             "textDocument/didOpen",
-            &json!({"textDocument": {"uri": URI, "languageId": "markdown", "version": 1, "text": text}}),
+            &json!({"textDocument": {"uri": uri, "languageId": "markdown", "version": 1, "text": text}}),
         );
-        let published = client.wait_diagnostics(1);
+        let published = client.wait_diagnostics(uri, 1);
         diagnostics = published["params"]["diagnostics"]
             .as_array()
             .map_or(0, Vec::len);
@@ -299,14 +335,14 @@ fn measure(server: &PathBuf, steps: usize, options: &Options) -> Result<Measured
     let symbols = repeat(
         &mut client,
         "textDocument/documentSymbol",
-        &json!({"textDocument": {"uri": URI}}),
+        &json!({"textDocument": {"uri": uri}}),
     );
     let (line, column) = typing_position(&text, steps);
     let completion = has_completion.then(|| {
         repeat(
             &mut client,
             "textDocument/completion",
-            &json!({"textDocument": {"uri": URI}, "position": {"line": line + 1, "character": 0}}),
+            &json!({"textDocument": {"uri": uri}, "position": {"line": line + 1, "character": 0}}),
         )
     });
 
@@ -320,7 +356,7 @@ fn measure(server: &PathBuf, steps: usize, options: &Options) -> Result<Measured
             client.notify(
                 "textDocument/didChange",
                 &json!({
-                    "textDocument": {"uri": URI, "version": version},
+                    "textDocument": {"uri": uri, "version": version},
                     "contentChanges": [{
                         "range": {
                             "start": {"line": line, "character": character},
@@ -330,12 +366,15 @@ fn measure(server: &PathBuf, steps: usize, options: &Options) -> Result<Measured
                     }]
                 }),
             );
-            client.wait_diagnostics(version);
+            client.wait_diagnostics(uri, version);
         }));
     }
     let keystroke = percentiles(&mut samples);
     let rss_mib = client.peak_rss_kib().map(|kib| kib as f64 / 1024.0);
     client.stop();
+    if options.folder {
+        let _ = std::fs::remove_dir_all(folder_dir());
+    }
     Ok(Measured {
         steps,
         lines: text.lines().count(),
@@ -480,10 +519,15 @@ fn main() -> ExitCode {
     let mut results = Vec::new();
     let _ = writeln!(
         out,
-        "plan-lsp end-to-end latency: {} ({} keystrokes, {} requests per metric)",
+        "plan-lsp end-to-end latency: {} ({} keystrokes, {} requests per metric){}",
         server.display(),
         options.keystrokes,
-        options.requests
+        options.requests,
+        if options.folder {
+            ", the plan inside a workspace folder with .git"
+        } else {
+            ", no workspace folder"
+        }
     );
     for &steps in &options.steps {
         match measure(&server, steps, &options) {

@@ -241,7 +241,7 @@ fn apply_fixes(
     context: &DocContext,
 ) -> Result<Option<(String, plan::Analysis)>, String> {
     let ctx = plan::actions::FixContext {
-        now: crate::server::now(),
+        now: crate::clock::now(),
         file_name: context.file_name.clone(),
     };
     let edits = plan::actions::fix_all(text, analysis, &ctx);

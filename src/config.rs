@@ -13,7 +13,11 @@
 //! nearest `plan-lsp.toml`; its `template`, `files` and `[rules]`; the
 //! built-in template and rule levels.
 //!
-//! Everything loaded is cached until `clear` (a watched file changed).
+//! Everything loaded is cached until `clear` (a watched file changed, a
+//! setting or the folders changed), and so is the configuration resolved
+//! for each document path: resolving a document again, as each keystroke
+//! does, makes no file-system call (only the template directive, read from
+//! the text, is applied anew, from the cache of templates by written path).
 //! Problems never stop anything: they become findings on the file that has
 //! them (or on the plan they affect) and a logged warning.
 
@@ -308,6 +312,16 @@ impl Resolved {
     }
 }
 
+/// A document path's configuration apart from its text: where it lives and
+/// what applies to it.
+#[derive(Debug, Clone)]
+struct Base {
+    resolved: Resolved,
+    /// The real directory of the document and its root.
+    dir: PathBuf,
+    root: PathBuf,
+}
+
 /// Settings, workspace folders and the cache of loaded files.
 #[derive(Debug, Default)]
 pub struct Store {
@@ -320,6 +334,12 @@ pub struct Store {
     templates: HashMap<PathBuf, Result<Arc<Schema>, String>>,
     /// Texts of configuration and template files open in the editor.
     overlays: HashMap<PathBuf, String>,
+    /// The configuration of each document path resolved so far.
+    bases: HashMap<PathBuf, Base>,
+    /// Templates by the directory and path they were written relative to.
+    by_written: HashMap<(PathBuf, String), Result<Arc<Schema>, String>>,
+    /// Real paths of the paths asked about in `affects`.
+    reals: HashMap<PathBuf, PathBuf>,
 }
 
 impl Store {
@@ -344,6 +364,15 @@ impl Store {
     pub fn clear(&mut self) {
         self.configs.clear();
         self.templates.clear();
+        self.bases.clear();
+        self.by_written.clear();
+        self.reals.clear();
+    }
+
+    /// Forgets what was resolved for the document at `path` (closed).
+    pub fn forget(&mut self, path: &Path) {
+        self.bases.remove(path);
+        self.reals.remove(path);
     }
 
     /// Uses `text` instead of the file at `path` (open in the editor), or
@@ -358,47 +387,134 @@ impl Store {
 
     /// Whether a change to the file at `path` changes configuration: it is
     /// a `plan-lsp.toml`, or a template that is in use.
-    #[must_use]
-    pub fn affects(&self, path: &Path) -> bool {
-        path.file_name().is_some_and(|n| n == FILE_NAME)
-            || self.templates.contains_key(path)
-            || self.templates.contains_key(&real(path))
+    /// The real path is looked up once per path until `clear`.
+    pub fn affects(&mut self, path: &Path) -> bool {
+        if path.file_name().is_some_and(|n| n == FILE_NAME) || self.templates.contains_key(path) {
+            return true;
+        }
+        let real_path = self
+            .reals
+            .entry(path.to_path_buf())
+            .or_insert_with(|| real(path));
+        self.templates.contains_key(real_path)
     }
 
     /// The configuration of the document at `path` (none for `untitled:`
-    /// documents) whose text is `text`.
+    /// documents) whose text is `text`. The part that does not depend on
+    /// the text is remembered per path until `clear`.
     pub fn resolve(&mut self, path: Option<&Path>, text: &str) -> Resolved {
-        let mut out = Resolved {
+        self.resolve_with(path, text, true)
+    }
+
+    /// `resolve` without remembering this path (for the many files a
+    /// workspace scan reads once).
+    pub fn resolve_uncached(&mut self, path: Option<&Path>, text: &str) -> Resolved {
+        self.resolve_with(path, text, false)
+    }
+
+    fn resolve_with(&mut self, path: Option<&Path>, text: &str, keep: bool) -> Resolved {
+        let Some(path) = path else {
+            return self.resolve_untitled();
+        };
+        if path.file_name().is_some_and(|n| n == FILE_NAME) {
+            let base = self.base(path, keep);
+            let file = base.resolved.config.clone().unwrap_or_else(|| real(path));
+            return self.resolve_config(&file, &base.dir, &base.root, text, base.resolved);
+        }
+        let base = self.base(path, keep);
+        let mut out = base.resolved;
+        if out.role == Role::Template {
+            return out;
+        }
+        if let Some(directive) = template_directive(text) {
+            match self.template(&base.dir, &directive.path, &base.root) {
+                Ok(schema) => {
+                    out.schema = schema;
+                    out.role = Role::Plan;
+                }
+                Err(message) => out.notes.push(note(
+                    directive.range,
+                    format!("This template cannot be used: {message}"),
+                )),
+            }
+        }
+        out
+    }
+
+    fn base(&mut self, path: &Path, keep: bool) -> Base {
+        if let Some(base) = self.bases.get(path) {
+            return base.clone();
+        }
+        let base = self.resolve_base(path);
+        if keep {
+            self.bases.insert(path.to_path_buf(), base.clone());
+        }
+        base
+    }
+
+    fn default_resolved(&self) -> Resolved {
+        Resolved {
             schema: Schema::builtin(),
             role: Role::Auto,
             rules: self.settings.rules.clone(),
             notes: Vec::new(),
             config: None,
             in_templates_dir: false,
-        };
-        out.in_templates_dir = path.is_some_and(in_templates_dir);
-        let Some(path) = path else {
-            if let Some(written) = self.settings.template.clone()
-                && let Some(folder) = self.folders.first().cloned()
-            {
-                match self.template(&folder, &written, &folder) {
-                    Ok(schema) => out.schema = schema,
-                    Err(message) => out.notes.push(note(
-                        TextRange::empty(0),
-                        setting_message(&written, &message),
-                    )),
-                }
+        }
+    }
+
+    /// An `untitled:` document: the settings' template, relative to the
+    /// first folder.
+    fn resolve_untitled(&mut self) -> Resolved {
+        let mut out = self.default_resolved();
+        if let Some(written) = self.settings.template.clone()
+            && let Some(folder) = self.folders.first().cloned()
+        {
+            match self.template(&folder, &written, &folder) {
+                Ok(schema) => out.schema = schema,
+                Err(message) => out.notes.push(note(
+                    TextRange::empty(0),
+                    setting_message(&written, &message),
+                )),
             }
-            return out;
-        };
+        }
+        out
+    }
+
+    /// Everything about the document at `path` that does not depend on its
+    /// text. For a `plan-lsp.toml`, `config` is the file's real path.
+    fn resolve_base(&mut self, path: &Path) -> Base {
+        let mut out = self.default_resolved();
+        out.in_templates_dir = in_templates_dir(path);
         let file = real(path);
         let dir = file
             .parent()
             .map_or_else(|| file.clone(), Path::to_path_buf);
         let root = self.root_for(&dir);
         if path.file_name().is_some_and(|n| n == FILE_NAME) {
-            return self.resolve_config(&file, &dir, &root, text, out);
+            out.config = Some(file);
+            return Base {
+                resolved: out,
+                dir,
+                root,
+            };
         }
+        let resolved = self.resolve_path(&file, &dir, &root, out);
+        Base {
+            resolved,
+            dir,
+            root,
+        }
+    }
+
+    fn resolve_path(
+        &mut self,
+        file: &Path,
+        dir: &Path,
+        root: &Path,
+        mut out: Resolved,
+    ) -> Resolved {
+        let (file, dir, root) = (file.to_path_buf(), dir.to_path_buf(), root.to_path_buf());
         let config = self.discover(&dir, &root);
         if let Some(loaded) = &config {
             out.config = Some(loaded.path.clone());
@@ -449,18 +565,6 @@ impl Store {
                 Err(message) => out.notes.push(note(
                     TextRange::empty(0),
                     setting_message(&written, &message),
-                )),
-            }
-        }
-        if let Some(directive) = template_directive(text) {
-            match self.template(&dir, &directive.path, &root) {
-                Ok(schema) => {
-                    out.schema = schema;
-                    out.role = Role::Plan;
-                }
-                Err(message) => out.notes.push(note(
-                    directive.range,
-                    format!("This template cannot be used: {message}"),
                 )),
             }
         }
@@ -592,9 +696,14 @@ impl Store {
         written: &str,
         root: &Path,
     ) -> Result<Arc<Schema>, String> {
+        let written_key = (base.to_path_buf(), written.to_owned());
+        if let Some(cached) = self.by_written.get(&written_key) {
+            return cached.clone();
+        }
         let path = base.join(written);
         let key = real(&path);
         if let Some(cached) = self.templates.get(&key) {
+            self.by_written.insert(written_key, cached.clone());
             return cached.clone();
         }
         let result = self.read(&path, root).map(|text| {
@@ -606,6 +715,7 @@ impl Store {
             warn!("template `{written}`: {message}");
         }
         self.templates.insert(key, result.clone());
+        self.by_written.insert(written_key, result.clone());
         result
     }
 
@@ -768,6 +878,37 @@ files = ["x/*.md"]
         let file = parse(text);
         assert!(!file.problems.is_empty());
         assert!(file.problems.iter().all(|p| p.range.end <= text.len()));
+    }
+
+    #[test]
+    fn a_documents_configuration_is_read_once_until_clear() {
+        let dir =
+            std::env::temp_dir().join(format!("plan-lsp-config-cache-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join(".git")).unwrap();
+        std::fs::write(dir.join(FILE_NAME), "[rules]\nstep-numbering = \"off\"\n").unwrap();
+        let plan = dir.join("demo-plan.md");
+        let mut store = Store::new(std::slice::from_ref(&dir));
+        let level = |store: &mut Store| {
+            store
+                .resolve(Some(&plan), "# Demo\n")
+                .rules
+                .severity(Code::StepNumbering)
+        };
+        assert_eq!(level(&mut store), None);
+        // The file changes, but nothing told the store: the cached answer stays.
+        std::fs::write(dir.join(FILE_NAME), "[rules]\nstep-numbering = \"hint\"\n").unwrap();
+        assert_eq!(level(&mut store), None);
+        // A template directive in the text still applies on every call.
+        std::fs::write(dir.join("t.md"), "# [Name] Plan\n\n## Only\n").unwrap();
+        let directed = store.resolve(Some(&plan), "<!-- plan-lsp: template=t.md -->\n# Demo\n");
+        assert_eq!(directed.role, Role::Plan);
+        assert!(directed.notes.is_empty(), "{:?}", directed.notes);
+        // A watched-file event clears the store; the new level is read.
+        store.clear();
+        assert_eq!(level(&mut store), Some(crate::plan::Severity::Hint));
+        store.forget(&plan);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -8,14 +8,25 @@
 //! the library is known to accept (re-serialized from its own types).
 //! Everything reaches stdout as whole frames through one writer.
 //!
-//! `CatchPanic` wraps the service so that a panic in a request handler
-//! becomes an `InternalError` response instead of tearing down the server.
+//! `CatchPanic` wraps the service. It is the one place where panics are
+//! caught: a panic in a handler (or in work a handler resumed, see
+//! `server/work.rs`) becomes an `InternalError` response instead of
+//! tearing down the server. It also closes the library's conformance gaps:
+//! - a request whose method starts with `$/` and that the server does not
+//!   know is answered with `MethodNotFound` (the library answers nothing);
+//! - after `shutdown`, the next message waits until the shutdown is
+//!   answered: an `exit` in the same write (as Helix sends) would otherwise
+//!   cancel it, and the client would see -32800 instead of `null`;
+//! - it records whether `exit` came after `shutdown`, so that the process
+//!   can exit with status 1 when it did not (`serve` returns an `Ending`).
 
 use std::future::Future;
 use std::ops::Range;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Waker};
 
 use futures::FutureExt as _;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -219,15 +230,33 @@ async fn write_output<R, O>(
     let _ = output.flush().await;
 }
 
-/// Serves `service` on `input`/`output` behind the framing guard.
-pub async fn serve<I, O, S>(input: I, output: O, service: S, socket: tower_lsp_server::ClientSocket)
+/// How a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// `exit` after `shutdown`: status 0.
+    Exit,
+    /// `exit` without `shutdown`: status 1.
+    ExitWithoutShutdown,
+    /// The input ended without `exit`.
+    EndOfInput,
+}
+
+/// Serves `service` on `input`/`output` behind the framing guard; returns
+/// how the session ended.
+pub async fn serve<I, O, S>(
+    input: I,
+    output: O,
+    service: CatchPanic<S>,
+    socket: tower_lsp_server::ClientSocket,
+) -> Ending
 where
     I: AsyncRead + Unpin + Send + 'static,
     O: AsyncWrite + Unpin + Send + 'static,
     S: Service<Request, Response = Option<Response>> + Send + 'static,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    S::Future: Send,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>> + Send + 'static,
+    S::Future: Send + 'static,
 {
+    let lifecycle = Arc::clone(&service.lifecycle);
     let (to_server, server_in) = tokio::io::duplex(64 * 1024);
     let (server_out, from_server) = tokio::io::duplex(64 * 1024);
     let (errors_tx, errors_rx) = mpsc::unbounded_channel();
@@ -241,11 +270,71 @@ where
     if writer.await.is_err() {
         error!("the output writer failed");
     }
+    lifecycle.ending()
 }
 
-/// A service wrapper that turns a panic in a handler into an error response.
-#[derive(Debug, Clone)]
-pub struct CatchPanic<S>(pub S);
+/// What `CatchPanic` knows of the session's lifecycle.
+#[derive(Debug, Default)]
+struct Lifecycle {
+    shutdown: AtomicBool,
+    exit: AtomicBool,
+    /// A `shutdown` is being answered; `poll_ready` waits for it.
+    answering_shutdown: AtomicBool,
+    waiting: Mutex<Option<Waker>>,
+}
+
+impl Lifecycle {
+    fn ending(&self) -> Ending {
+        match (
+            self.exit.load(Ordering::SeqCst),
+            self.shutdown.load(Ordering::SeqCst),
+        ) {
+            (true, true) => Ending::Exit,
+            (true, false) => Ending::ExitWithoutShutdown,
+            (false, _) => Ending::EndOfInput,
+        }
+    }
+
+    fn shutdown_answered(&self) {
+        self.answering_shutdown.store(false, Ordering::SeqCst);
+        if let Some(waker) = self
+            .waiting
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take()
+        {
+            waker.wake();
+        }
+    }
+}
+
+/// Clears `answering_shutdown` when the shutdown's future ends or is dropped.
+struct Answered(Arc<Lifecycle>);
+
+impl Drop for Answered {
+    fn drop(&mut self) {
+        self.0.shutdown_answered();
+    }
+}
+
+/// The service wrapper between the transport and the library's service:
+/// panics become error responses, unknown `$/` requests get
+/// `MethodNotFound`, and `shutdown` is answered before anything after it is
+/// read (see the module documentation).
+#[derive(Debug)]
+pub struct CatchPanic<S> {
+    inner: S,
+    lifecycle: Arc<Lifecycle>,
+}
+
+impl<S> CatchPanic<S> {
+    pub fn new(inner: S) -> Self {
+        Self {
+            inner,
+            lifecycle: Arc::default(),
+        }
+    }
+}
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
@@ -259,6 +348,16 @@ fn panic_response(id: Option<Id>, method: &str) -> Option<Response> {
     id.map(|id| Response::from_error(id, error))
 }
 
+/// The answer to a `$/` request nobody handled.
+fn unknown_dollar_request(id: Id, method: &str) -> Response {
+    let error = Error {
+        code: ErrorCode::MethodNotFound,
+        message: format!("Method not found: {method}").into(),
+        data: None,
+    };
+    Response::from_error(id, error)
+}
+
 impl<S> Service<Request> for CatchPanic<S>
 where
     S: Service<Request, Response = Option<Response>>,
@@ -270,18 +369,50 @@ where
     type Future = BoxFuture<Result<Option<Response>, S::Error>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.0.poll_ready(cx)
+        if self.lifecycle.answering_shutdown.load(Ordering::SeqCst) {
+            *self
+                .lifecycle
+                .waiting
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(cx.waker().clone());
+            // Answered between the check and storing the waker: go on.
+            if self.lifecycle.answering_shutdown.load(Ordering::SeqCst) {
+                return Poll::Pending;
+            }
+        }
+        self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
         let id = request.id().cloned();
         let method = request.method().to_owned();
-        let inner = &mut self.0;
+        let answered = match method.as_str() {
+            "shutdown" if id.is_some() => {
+                self.lifecycle.shutdown.store(true, Ordering::SeqCst);
+                self.lifecycle
+                    .answering_shutdown
+                    .store(true, Ordering::SeqCst);
+                Some(Answered(Arc::clone(&self.lifecycle)))
+            }
+            "exit" => {
+                self.lifecycle.exit.store(true, Ordering::SeqCst);
+                None
+            }
+            _ => None,
+        };
+        let inner = &mut self.inner;
         match catch_unwind(AssertUnwindSafe(|| inner.call(request))) {
             Ok(future) => Box::pin(async move {
-                match AssertUnwindSafe(future).catch_unwind().await {
+                let result = match AssertUnwindSafe(future).catch_unwind().await {
                     Ok(result) => result,
-                    Err(_) => Ok(panic_response(id, &method)),
+                    Err(_) => Ok(panic_response(id.clone(), &method)),
+                };
+                drop(answered);
+                match (result, id) {
+                    (Ok(None), Some(id)) if method.starts_with("$/") => {
+                        Ok(Some(unknown_dollar_request(id, &method)))
+                    }
+                    (result, _) => result,
                 }
             }),
             Err(_) => Box::pin(async move { Ok(panic_response(id, &method)) }),

@@ -11,24 +11,25 @@
 //! need no index work beyond re-reading a closed file from disk. Handlers
 //! never wait for the index: they answer from what it holds.
 //!
-//! Reads happen only under the workspace folders (see `crate::files`).
+//! Reads happen only under the workspace folders (see `crate::files`). The
+//! `missing-file` hints look files up once and remember the answer (in
+//! `crate::index`) until a file event, a save or a folder change.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::Arc;
 
 use ropey::Rope;
-use tower_lsp_server::Client;
-use tower_lsp_server::ls_types::{
-    self as lsp, DidChangeWatchedFilesRegistrationOptions, FileChangeType, FileEvent,
-    FileSystemWatcher, GlobPattern, Registration, Uri,
-};
+use tower_lsp_server::ls_types::{self as lsp, FileChangeType, FileEvent, Uri};
 use tracing::{debug, info, warn};
 
+use crate::cancel::{Cancel, Cancelled};
 use crate::convert::{self, Encoding};
 use crate::document::Snapshot;
 use crate::files::{self, Root};
+use crate::index::{Entry, Hints, IndexedSymbol};
 use crate::plan::{self, Analysis, links, outline, parse};
+use crate::session::file_path;
 use crate::state::State;
 
 /// Markdown files larger than this are not indexed.
@@ -37,107 +38,22 @@ pub(crate) const MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 pub(crate) const MAX_FILES: usize = 10_000;
 /// `workspace/symbol` answers at most this many symbols.
 const MAX_RESULTS: usize = 256;
-/// The id of the markdown file watcher registration (configuration
-/// watchers register under their own id).
-pub(crate) const WATCH_ID: &str = "plan-lsp-watch-markdown";
-
-/// One section or step of an indexed plan, with its LSP range.
-#[derive(Clone, Debug)]
-struct IndexedSymbol {
-    name: String,
-    kind: lsp::SymbolKind,
-    container: Option<String>,
-    range: lsp::Range,
-}
-
-#[derive(Debug)]
-struct Entry {
-    uri: Uri,
-    symbols: Vec<IndexedSymbol>,
-}
-
-#[derive(Debug, Default)]
-struct Index {
-    files: HashMap<PathBuf, Entry>,
-    /// While the initial scan runs: paths updated by file events, which
-    /// the scan must not overwrite with what it read earlier.
-    scanning: bool,
-    touched: HashSet<PathBuf>,
-}
-
-/// The workspace index and the client features it depends on.
-#[derive(Debug, Default)]
-pub(crate) struct Workspace {
-    index: RwLock<Index>,
-}
-
-impl Workspace {
-    fn read(&self) -> RwLockReadGuard<'_, Index> {
-        self.index.read().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Index> {
-        self.index.write().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn store(&self, path: PathBuf, entry: Option<Entry>, from_scan: bool) {
-        let mut index = self.write();
-        if from_scan && index.touched.contains(&path) {
-            return;
-        }
-        if !from_scan && index.scanning {
-            index.touched.insert(path.clone());
-        }
-        match entry {
-            Some(entry) => index.files.insert(path, entry),
-            None => index.files.remove(&path),
-        };
-    }
-}
-
-/// The file path of a `file:` URI.
-#[must_use]
-pub(crate) fn file_path(uri: &Uri) -> Option<PathBuf> {
-    if !uri.scheme().as_str().eq_ignore_ascii_case("file") {
-        return None;
-    }
-    uri.to_file_path().map(std::borrow::Cow::into_owned)
-}
 
 fn workspace_roots(state: &State) -> Vec<Root> {
-    let folders = state.folders().clone();
-    files::roots(&folders)
+    state.session.folders().roots
 }
 
-/// Starts the background work of `initialized`: registering the markdown
-/// file watcher (when the client supports dynamic registration) and the
-/// initial scan. Returns at once.
-pub(crate) fn start(client: Client, state: Arc<State>) {
-    if state.watch_files.load(std::sync::atomic::Ordering::Relaxed) {
-        tokio::spawn(async move {
-            let options = DidChangeWatchedFilesRegistrationOptions {
-                watchers: vec![FileSystemWatcher {
-                    glob_pattern: GlobPattern::String("**/*.md".to_owned()),
-                    kind: None,
-                }],
-            };
-            let registration = Registration {
-                id: WATCH_ID.to_owned(),
-                method: "workspace/didChangeWatchedFiles".to_owned(),
-                register_options: serde_json::to_value(options).ok(),
-            };
-            if let Err(error) = client.register_capability(vec![registration]).await {
-                warn!("registering the markdown file watcher failed: {error}");
-            }
-        });
-    }
+/// Starts the initial scan of the workspace folders in the background.
+/// Returns at once.
+pub(crate) fn start(state: Arc<State>) {
     spawn_scan(state);
 }
 
 /// The workspace folders changed: forget the index and scan the new
 /// folders in the background.
 pub(crate) fn rescan(state: Arc<State>) {
-    state.workspace.write().files.clear();
+    state.index.write().files.clear();
+    state.index.forget_lookups();
     spawn_scan(state);
 }
 
@@ -157,7 +73,7 @@ fn scan(state: &State) -> usize {
     let Some((first, rest)) = roots.split_first() else {
         return 0;
     };
-    state.workspace.write().scanning = true;
+    state.index.write().scanning = true;
     let mut builder = ignore::WalkBuilder::new(&first.given);
     for root in rest {
         builder.add(&root.given);
@@ -170,7 +86,7 @@ fn scan(state: &State) -> usize {
         .git_global(false)
         .follow_links(false)
         .max_filesize(Some(MAX_FILE_BYTES));
-    let encoding = state.encoding();
+    let encoding = state.session.encoding();
     let mut seen = 0usize;
     for entry in builder.build().flatten() {
         let path = entry.path();
@@ -183,9 +99,9 @@ fn scan(state: &State) -> usize {
             break;
         }
         let indexed = index_file(state, path, encoding);
-        state.workspace.store(path.to_path_buf(), indexed, true);
+        state.index.store(path.to_path_buf(), indexed, true);
     }
-    let mut index = state.workspace.write();
+    let mut index = state.index.write();
     index.scanning = false;
     index.touched.clear();
     index.files.len()
@@ -201,7 +117,9 @@ fn index_file(state: &State, path: &Path, encoding: Encoding) -> Option<Entry> {
     let text = std::fs::read_to_string(path).ok()?;
     let uri = Uri::from_file_path(path)?;
     // The same configuration as an open document: template and `files` globs.
-    let resolved = state.resolve(&uri, &text);
+    let resolved = state
+        .config()
+        .resolve_uncached(uri.to_file_path().as_deref(), &text);
     let schema = Arc::clone(&resolved.schema);
     let tree = parse::parse(&text);
     let context = resolved.context(path.file_name().map(|n| n.to_string_lossy().into_owned()));
@@ -250,19 +168,24 @@ fn indexed(
 
 /// `workspace/symbol`: the open plans (their current text) and the indexed
 /// ones, fuzzy-matched on `query`, best first.
-pub(crate) fn symbols(state: &State, query: &str) -> Vec<lsp::WorkspaceSymbol> {
+/// Gives up with `Cancelled` between documents and index entries once the
+/// request is cancelled.
+pub(crate) fn symbols(
+    state: &State,
+    query: &str,
+    cancel: &Cancel,
+) -> Result<Vec<lsp::WorkspaceSymbol>, Cancelled> {
     let open: Vec<(Uri, Snapshot)> = state
         .docs()
         .iter()
         .map(|(uri, doc)| (uri.clone(), doc.snapshot()))
         .collect();
-    let encoding = state.encoding();
+    let encoding = state.session.encoding();
     let mut open_symbols: Vec<(Uri, Vec<IndexedSymbol>)> = Vec::new();
     let mut open_paths = HashSet::new();
     for (uri, snapshot) in open {
-        let Ok(analysis) = state.analysis(&uri, &snapshot) else {
-            continue;
-        };
+        cancel.check()?;
+        let analysis = state.analysis(&uri, &snapshot);
         if let Some(path) = file_path(&uri) {
             open_paths.insert(path);
         }
@@ -271,19 +194,21 @@ pub(crate) fn symbols(state: &State, query: &str) -> Vec<lsp::WorkspaceSymbol> {
             open_symbols.push((uri, flat));
         }
     }
-    let index = state.workspace.read();
-    let candidates: Vec<(&Uri, &IndexedSymbol)> = open_symbols
+    let index = state.index.read();
+    let mut candidates: Vec<(&Uri, &IndexedSymbol)> = open_symbols
         .iter()
         .flat_map(|(uri, symbols)| symbols.iter().map(move |s| (uri, s)))
-        .chain(
-            index
-                .files
-                .iter()
-                .filter(|(path, _)| !open_paths.contains(*path))
-                .flat_map(|(_, entry)| entry.symbols.iter().map(move |s| (&entry.uri, s))),
-        )
         .collect();
-    plan::fuzzy::rank(query, candidates, |(_, s)| &s.name, MAX_RESULTS)
+    for (path, entry) in &index.files {
+        cancel.check()?;
+        if !open_paths.contains(path) {
+            candidates.extend(entry.symbols.iter().map(|s| (&entry.uri, s)));
+        }
+    }
+    cancel.check()?;
+    let ranked = plan::fuzzy::rank(query, candidates, |(_, s)| &s.name, MAX_RESULTS);
+    cancel.check()?;
+    Ok(ranked
         .into_iter()
         .map(|(uri, s)| lsp::WorkspaceSymbol {
             name: s.name.clone(),
@@ -296,13 +221,14 @@ pub(crate) fn symbols(state: &State, query: &str) -> Vec<lsp::WorkspaceSymbol> {
             }),
             data: None,
         })
-        .collect()
+        .collect())
 }
 
 /// Applies `workspace/didChangeWatchedFiles` to the index: markdown files
 /// inside the workspace folders are re-read (off the async threads) or
 /// dropped.
 pub(crate) fn files_changed(state: &Arc<State>, changes: Vec<FileEvent>) {
+    state.index.forget_lookups();
     let roots = workspace_roots(state);
     for change in changes {
         let Some(path) = file_path(&change.uri) else {
@@ -312,7 +238,7 @@ pub(crate) fn files_changed(state: &Arc<State>, changes: Vec<FileEvent>) {
             continue;
         }
         if change.typ == FileChangeType::DELETED {
-            state.workspace.store(path, None, false);
+            state.index.store(path, None, false);
             continue;
         }
         let state = Arc::clone(state);
@@ -325,11 +251,11 @@ pub(crate) fn files_changed(state: &Arc<State>, changes: Vec<FileEvent>) {
 fn reindex(state: &State, roots: &[Root], path: PathBuf) {
     if !files::inside(roots, &path) {
         debug!("not indexing {}: outside the workspace", path.display());
-        state.workspace.store(path, None, false);
+        state.index.store(path, None, false);
         return;
     }
-    let indexed = index_file(state, &path, state.encoding());
-    state.workspace.store(path, indexed, false);
+    let indexed = index_file(state, &path, state.session.encoding());
+    state.index.store(path, indexed, false);
 }
 
 /// After didClose: the file on disk may differ from the closed buffer.
@@ -337,7 +263,7 @@ pub(crate) fn document_closed(state: &Arc<State>, uri: &Uri) {
     let Some(path) = file_path(uri) else {
         return;
     };
-    if state.folders().is_empty() || !files::is_markdown(&path) {
+    if !state.session.has_folders() || !files::is_markdown(&path) {
         return;
     }
     let state = Arc::clone(state);
@@ -355,9 +281,22 @@ fn plan_dir(roots: &[Root], uri: &Uri) -> Option<PathBuf> {
     files::inside(roots, &dir).then_some(dir)
 }
 
+/// `plan_dir`, remembered until the next file event or folder change.
+fn cached_plan_dir(state: &State, roots: &[Root], uri: &Uri) -> Option<PathBuf> {
+    let dir = file_path(uri)?.parent()?.to_path_buf();
+    if let Some(&inside) = state.index.lookups().inside.get(&dir) {
+        return inside.then_some(dir);
+    }
+    let inside = plan_dir(roots, uri).is_some();
+    state.index.lookups().inside.insert(dir.clone(), inside);
+    inside.then_some(dir)
+}
+
 /// The `missing-file` hints of a plan: files named by its preamble fields
 /// that do not exist in the workspace. Nothing without workspace folders
-/// or for a document outside them.
+/// or for a document outside them. Reused while the text up to the end of
+/// the preamble and the rule levels stay the same (a keystroke further down
+/// cannot change them), until the file lookups are forgotten.
 pub(crate) fn file_hints(
     state: &State,
     uri: &Uri,
@@ -367,13 +306,45 @@ pub(crate) fn file_hints(
     if !analysis.is_plan || analysis.tree.preamble.is_empty() {
         return Vec::new();
     }
+    let end = analysis
+        .tree
+        .preamble
+        .iter()
+        .map(|f| f.line.end as usize)
+        .max()
+        .unwrap_or(0);
+    let preamble = text.get(..end).unwrap_or(text);
+    if let Some(cached) = state.index.lookups().hints.get(uri)
+        && cached.preamble == preamble
+        && cached.rules == analysis.rules
+    {
+        return cached.found.clone();
+    }
     let roots = workspace_roots(state);
-    let Some(dir) = plan_dir(&roots, uri) else {
+    let Some(dir) = cached_plan_dir(state, &roots, uri) else {
         return Vec::new();
     };
-    links::missing_files(text, analysis, |p| {
-        files::resolve(&roots, Some(&dir), p).is_some()
-    })
+    let hints = links::missing_files(text, analysis, |p| {
+        let key = (Some(dir.clone()), p.to_owned());
+        if let Some(&exists) = state.index.lookups().files.get(&key) {
+            return exists;
+        }
+        let exists = files::resolve(&roots, Some(&dir), p).is_some();
+        state.index.lookups().files.insert(key, exists);
+        exists
+    });
+    let cached = Hints {
+        preamble: preamble.to_owned(),
+        rules: analysis.rules.clone(),
+        found: hints.clone(),
+    };
+    state.index.lookups().hints.insert(uri.clone(), cached);
+    hints
+}
+
+/// After didClose: the plan's cached hints go.
+pub(crate) fn forget_hints(state: &State, uri: &Uri) {
+    state.index.lookups().hints.remove(uri);
 }
 
 /// `textDocument/documentLink`: the paths written in a plan that name an
@@ -392,7 +363,7 @@ pub(crate) fn document_links(
         return Vec::new();
     }
     let dir = plan_dir(&roots, uri);
-    let encoding = state.encoding();
+    let encoding = state.session.encoding();
     links::paths(&snapshot.text, &analysis.tree)
         .iter()
         .filter_map(|p| {
@@ -431,17 +402,23 @@ pub(crate) fn definition(
 }
 
 /// `textDocument/codeLens`: checklist progress on the title and headings.
+/// Gives up with `Cancelled` between lenses once the request is cancelled.
 pub(crate) fn code_lenses(
     state: &State,
     snapshot: &Snapshot,
     analysis: &Analysis,
-) -> Vec<lsp::CodeLens> {
+    cancel: &Cancel,
+) -> Result<Vec<lsp::CodeLens>, Cancelled> {
     if !analysis.is_plan {
-        return Vec::new();
+        return Ok(Vec::new());
     }
-    let encoding = state.encoding();
-    plan::progress::lenses(&analysis.tree)
-        .iter()
-        .map(|lens| convert::code_lens(&snapshot.rope, lens, encoding))
-        .collect()
+    let encoding = state.session.encoding();
+    let lenses = plan::progress::lenses(&analysis.tree);
+    cancel.check()?;
+    let mut out = Vec::with_capacity(lenses.len());
+    for lens in &lenses {
+        cancel.check()?;
+        out.push(convert::code_lens(&snapshot.rope, lens, encoding));
+    }
+    Ok(out)
 }

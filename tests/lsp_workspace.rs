@@ -135,22 +135,21 @@ async fn workspace_symbol_finds_steps_of_plans_that_are_not_open() {
         json!({ "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } } });
     let mut client = start(&ws.0, capabilities).await;
 
-    // The markdown watcher is registered under its own id.
-    // (The configuration watcher registers under another id, in any order.)
-    let registration = loop {
-        let params = client.notification("client/registerCapability").await;
-        let first = params["registrations"][0].clone();
-        if first["id"] == "plan-lsp-watch-markdown" {
-            break first;
-        }
-    };
-    let registration = &registration;
-    assert_eq!(registration["id"], "plan-lsp-watch-markdown");
+    // One watcher registration covers plans, templates and plan-lsp.toml.
+    let params = client.notification("client/registerCapability").await;
+    let registrations = params["registrations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(registrations.len(), 1, "{params}");
+    let registration = &registrations[0];
+    assert_eq!(registration["id"], "plan-lsp-watch");
     assert_eq!(registration["method"], "workspace/didChangeWatchedFiles");
-    assert_eq!(
-        registration["registerOptions"]["watchers"][0]["globPattern"],
-        "**/*.md"
-    );
+    let globs: Vec<&Value> = registration["registerOptions"]["watchers"]
+        .as_array()
+        .map(|w| w.iter().map(|w| &w["globPattern"]).collect())
+        .unwrap_or_default();
+    assert_eq!(globs, [&json!("**/*.md"), &json!("**/plan-lsp.toml")]);
 
     let found = symbols_until(&mut client, "parse config", |f| !f.is_empty()).await;
     assert_eq!(names(&found), ["Step 1: Parse Config"], "{found:?}");
@@ -345,6 +344,28 @@ async fn missing_results_file_hint_follows_file_events() {
         hints[0]
     );
 
+    // Typing below the preamble keeps the hint; editing the path in the
+    // preamble to a file that exists removes it, and back brings it back.
+    let end = TRACKED_PLAN.lines().count();
+    let at = json!({ "line": end, "character": 0 });
+    client
+        .change(
+            &plan,
+            2,
+            json!([{ "range": { "start": at, "end": at }, "text": "More.\n" }]),
+        )
+        .await;
+    let diagnostics = client.diagnostics(&plan, 2).await;
+    assert_eq!(missing_files(&diagnostics).len(), 1, "{diagnostics:?}");
+    let path = |old: &str, new: &str| json!([{ "range": { "start": { "line": 4, "character": 27 }, "end": { "line": 4, "character": 27 + old.len() } }, "text": new }]);
+    let (missing, present) = ("docs/tracked-results.md", "docs/tracked-design.md");
+    client.change(&plan, 3, path(missing, present)).await;
+    let diagnostics = client.diagnostics(&plan, 3).await;
+    assert!(missing_files(&diagnostics).is_empty(), "{diagnostics:?}");
+    client.change(&plan, 4, path(present, missing)).await;
+    let diagnostics = client.diagnostics(&plan, 4).await;
+    assert_eq!(missing_files(&diagnostics).len(), 1, "{diagnostics:?}");
+
     let results = ws.write("docs/tracked-results.md", "# Results\n");
     client
         .notify(
@@ -352,7 +373,7 @@ async fn missing_results_file_hint_follows_file_events() {
             json!({ "changes": [{ "uri": uri(&results), "type": 1 }] }),
         )
         .await;
-    let diagnostics = client.diagnostics(&plan, 1).await;
+    let diagnostics = client.diagnostics(&plan, 4).await;
     assert!(missing_files(&diagnostics).is_empty(), "{diagnostics:?}");
 
     // Without workspace folders nothing is looked up, so nothing is missing.

@@ -5,7 +5,10 @@
 #[path = "common/stdio.rs"]
 mod stdio;
 
-use std::time::Duration;
+#[path = "../examples/support/plan_gen.rs"]
+mod plan_gen;
+
+use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use stdio::StdioServer;
@@ -306,4 +309,161 @@ fn end_of_input_without_exit_ends_the_server() {
     let (code, took) = server.hang_up();
     assert_eq!(code, Some(0));
     assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+fn an_unknown_dollar_request_gets_method_not_found() {
+    let mut server = start();
+    let response = server.request("$/plan-lsp/noSuchRequest", json!({}));
+    assert_eq!(error_code(&response), Some(-32601), "{response}");
+    // An unknown `$/` notification is ignored: no answer at all.
+    server.notify("$/noSuchNotification", json!({ "x": 1 }));
+    server.notify("$/setTrace", json!({ "value": "off" }));
+    assert_serving(&mut server);
+    let rest = server.drain();
+    assert!(
+        rest.iter().all(|m| m.get("method").is_some()),
+        "a notification was answered: {rest:?}"
+    );
+    server.finish();
+}
+
+/// Helix quits with `shutdown` and `exit` in one write.
+#[test]
+fn shutdown_and_exit_in_one_write_answer_null_and_exit_0() {
+    let mut server = start();
+    assert_serving(&mut server);
+    let shutdown = br#"{"jsonrpc":"2.0","id":77,"method":"shutdown"}"#;
+    let exit = br#"{"jsonrpc":"2.0","method":"exit"}"#;
+    let mut bytes = exact(shutdown);
+    bytes.extend_from_slice(&exact(exit));
+    server.send_raw(&bytes);
+    let response = server.response(77);
+    assert!(response.get("error").is_none(), "{response}");
+    assert_eq!(response["result"], Value::Null, "{response}");
+    // The process ends by itself, with stdin still open.
+    let (code, took) = server.wait_exit();
+    assert_eq!(code, Some(0), "stderr:\n{}", server.stderr());
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+#[test]
+fn exit_without_shutdown_exits_1() {
+    let mut server = start();
+    assert_serving(&mut server);
+    server.notify("exit", Value::Null);
+    let (code, took) = server.wait_exit();
+    assert_eq!(code, Some(1), "stderr:\n{}", server.stderr());
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+}
+
+/// A plan of 60,000 lines and more.
+fn large_plan() -> String {
+    let text = plan_gen::generate(1_000);
+    assert!(text.lines().count() >= 60_000, "{}", text.lines().count());
+    text
+}
+
+/// Sends `method`, cancels it `delay` later, and returns the response and
+/// how long after the cancel it came.
+fn cancel_after_start(
+    server: &mut StdioServer,
+    method: &str,
+    params: Value,
+    delay: Duration,
+) -> (Value, Duration) {
+    let id = server.send_request(method, params);
+    std::thread::sleep(delay);
+    let cancelled = Instant::now();
+    server.notify("$/cancelRequest", json!({ "id": id }));
+    let response = server.response(id);
+    (response, cancelled.elapsed())
+}
+
+/// How many times the server logged that `method`'s work stopped.
+fn stops(server: &StdioServer, method: &str) -> usize {
+    let short = method.rsplit('/').next().unwrap_or(method);
+    server
+        .stderr()
+        .matches(&format!(
+            "{short}: cancelled by the client; the work stopped"
+        ))
+        .count()
+}
+
+/// Long requests observe `$/cancelRequest`: the answer is -32800 at once,
+/// and the work, which runs off the message loop, stops at its next check
+/// (the server logs that it did). The cancel must come after the work began
+/// (a request cancelled before it is read never starts): the test sends it
+/// a few milliseconds after the request, longer if the work had not begun.
+#[test]
+fn cancelled_long_requests_answer_32800_and_stop_their_work() {
+    let text = large_plan();
+    let mut server = StdioServer::spawn_logging(&[env!("CARGO_BIN_EXE_plan-lsp")], "plan_lsp=info");
+    // Pulled diagnostics: nothing analyses a plan until a request does.
+    server.initialize(json!({ "textDocument": { "diagnostic": {} } }));
+    let reference = "file:///work/docs/reference-plan.md";
+    server.open(reference, 1, &text);
+    let started = Instant::now();
+    let full = server.symbols(reference);
+    assert!(full["result"].is_array(), "{full}");
+    eprintln!(
+        "documentSymbol on {} lines, not analysed yet: {:?} (with the transfer)",
+        text.lines().count(),
+        started.elapsed()
+    );
+    let methods = [
+        "textDocument/documentSymbol",
+        "textDocument/codeLens",
+        "workspace/symbol",
+    ];
+    let mut documents = 0;
+    for method in methods {
+        let mut stopped = false;
+        for delay in [2, 5, 15, 40, 100].map(Duration::from_millis) {
+            documents += 1;
+            let uri = format!("file:///work/docs/large-{documents}-plan.md");
+            server.open(&uri, 1, &text);
+            let params = match method {
+                "workspace/symbol" => json!({ "query": "step" }),
+                _ => json!({ "textDocument": { "uri": uri } }),
+            };
+            let before = stops(&server, method);
+            let (response, after) = cancel_after_start(&mut server, method, params, delay);
+            server.close(&uri);
+            if error_code(&response).is_none() {
+                // The work ended before the cancel came: a result is right.
+                eprintln!("{method}: finished within {delay:?}");
+                continue;
+            }
+            assert_eq!(error_code(&response), Some(-32800), "{method}: {response}");
+            // The answer does not wait for the work.
+            assert!(
+                after < Duration::from_millis(500),
+                "{method}: answered {after:?} after the cancel"
+            );
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while stops(&server, method) == before && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if stops(&server, method) > before {
+                eprintln!("{method}: cancelled after {delay:?}; its work stopped");
+                stopped = true;
+                break;
+            }
+            eprintln!("{method}: cancelled after {delay:?}, before its work began");
+        }
+        assert!(
+            stopped,
+            "{method}: no cancelled request was seen stopping its work:\n{}",
+            server.stderr()
+        );
+    }
+    assert!(
+        server.symbols(reference)["result"].is_array(),
+        "the server stopped serving"
+    );
+    server.open(URI, 1, PLAN);
+    assert_serving(&mut server);
+    server.finish();
 }

@@ -116,7 +116,13 @@ fn settled_heap(server: &StdioServer, target: u64) -> Option<u64> {
 #[test]
 fn many_documents_open_edit_close() {
     let n = docs();
-    let (mut server, _) = StdioServer::start(json!({ "textDocument": { "diagnostic": {} } }));
+    // One malloc arena for every thread: request work runs on blocking
+    // threads, and the live-heap walk sees the main arena (`[heap]`) only.
+    let mut server = StdioServer::spawn_env(
+        &[env!("CARGO_BIN_EXE_plan-lsp")],
+        &[("MALLOC_ARENA_MAX", "1")],
+    );
+    server.initialize(json!({ "textDocument": { "diagnostic": {} } }));
     // Warm up: the schema, the runtime's threads and the allocator's arenas.
     server.open(&uri(0), 1, &plan(0));
     assert_eq!(titles(&mut server, 1)[0][0]["name"], "Plan 0");

@@ -134,20 +134,45 @@ const ALLOWED_OPENS: [&str; 8] = [
     "/sys/devices/system/cpu/",
 ];
 
-/// Whether `strace` can run here; prints why the test is skipped when not.
+/// Whether strace must be there: `PLAN_LSP_REQUIRE_STRACE=1` (set by CI).
+fn strace_required() -> bool {
+    std::env::var("PLAN_LSP_REQUIRE_STRACE").is_ok_and(|v| v == "1")
+}
+
+/// Whether `strace` can run here; prints why the test is skipped when not,
+/// and fails instead when strace is required.
 fn strace_available() -> bool {
     let available = std::process::Command::new("strace")
         .arg("-V")
         .output()
         .is_ok_and(|o| o.status.success());
     if !available {
+        assert!(
+            !strace_required(),
+            "PLAN_LSP_REQUIRE_STRACE=1 but strace is not installed (apt-get install strace)"
+        );
         eprintln!("skipped: strace is not installed (apt-get install strace)");
     }
     available
 }
 
+/// Whether strace could trace the server (ptrace may be refused); prints
+/// why the test is skipped when not, and fails instead when required.
+fn traced(trace: &str) -> bool {
+    if trace.contains("execve(") || trace.contains("open") {
+        return true;
+    }
+    assert!(
+        !strace_required(),
+        "PLAN_LSP_REQUIRE_STRACE=1 but strace could not trace (ptrace not permitted?)"
+    );
+    eprintln!("skipped: strace could not trace (ptrace not permitted?)");
+    false
+}
+
 /// The server started under `strace`, following its threads, writing the
-/// given system `calls` to `log`.
+/// given system `calls` to `log`, each line stamped with the wall clock
+/// (seconds since the epoch).
 fn under_strace(calls: &str, log: &Path) -> StdioServer {
     let trace = format!("trace={calls}");
     let log = log.to_string_lossy();
@@ -155,6 +180,7 @@ fn under_strace(calls: &str, log: &Path) -> StdioServer {
         "strace",
         "-f",
         "-qq",
+        "-ttt",
         "-e",
         &trace,
         "-o",
@@ -179,8 +205,7 @@ fn under_strace_no_exec_no_network_no_stray_files() {
     server.finish();
     assert_no_trace(&dir.0, &seen);
     let trace = std::fs::read_to_string(&log).unwrap_or_default();
-    if !trace.contains("execve(") {
-        eprintln!("skipped: strace could not trace (ptrace not permitted?)");
+    if !traced(&trace) {
         return;
     }
     let calls: Vec<&str> = trace
@@ -261,8 +286,7 @@ fn under_strace_with_a_workspace_only_the_workspace_is_read() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     server.finish();
     let trace = std::fs::read_to_string(&log).unwrap_or_default();
-    if !trace.contains("open") {
-        eprintln!("skipped: strace could not trace (ptrace not permitted?)");
+    if !traced(&trace) {
         return;
     }
     let ws_text = ws.to_string_lossy().into_owned();
@@ -280,4 +304,111 @@ fn under_strace_with_a_workspace_only_the_workspace_is_read() {
             "plan-lsp opened {path} outside the workspace:\n{line}"
         );
     }
+}
+
+/// Seconds since the epoch, as strace's `-ttt` stamps its lines.
+fn epoch_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+/// The wall-clock stamp of a `strace -f -ttt` line (`PID SECONDS call(...)`).
+fn stamp(line: &str) -> Option<f64> {
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A keystroke touches no file: in a workspace folder with a `.git`
+/// directory and a `plan-lsp.toml`, and a plan whose preamble names a file
+/// that does not exist (a `missing-file` hint), 100 keystrokes, each waited
+/// for until its diagnostics are published, make at most 5 file system
+/// calls in all.
+#[test]
+fn under_strace_keystrokes_touch_no_file() {
+    if !strace_available() {
+        return;
+    }
+    let dir = TempDir::new("keystrokes");
+    let ws = dir.0.canonicalize().unwrap();
+    std::fs::create_dir_all(ws.join(".git")).unwrap();
+    std::fs::create_dir_all(ws.join("docs")).unwrap();
+    std::fs::write(
+        ws.join("plan-lsp.toml"),
+        "[rules]\nstep-numbering = \"off\"\n",
+    )
+    .unwrap();
+    let plan = "# keys Plan\n\n> **Track Progress**: See `docs/keys-results.md` for status.\n\n\
+                ## Overview\n\nText.\n\n## Implementation Steps\n\n### Step 0: Setup\n\n**Goal**: \n";
+    std::fs::write(ws.join("docs/keys-plan.md"), plan).unwrap();
+    let log = ws.join("strace.log");
+    let mut server = under_strace("%file", &log);
+    let root = format!("file://{}", ws.display());
+    server.request(
+        "initialize",
+        json!({ "processId": null, "rootUri": root, "capabilities": {} }),
+    );
+    server.notify("initialized", json!({}));
+    let uri = format!("{root}/docs/keys-plan.md");
+    server.open(&uri, 1, plan);
+    let published = |server: &mut StdioServer, version: i64| {
+        server
+            .wait_for(stdio::TIMEOUT, |m| {
+                m["method"] == "textDocument/publishDiagnostics"
+                    && m["params"]["uri"] == uri.as_str()
+                    && m["params"]["version"] == version
+            })
+            .unwrap_or_else(|| panic!("no diagnostics for version {version}"))
+    };
+    let first = published(&mut server, 1);
+    let text = first.to_string();
+    assert!(
+        text.contains("missing-file"),
+        "no missing-file hint: {first}"
+    );
+    // Let the workspace scan finish before the keystrokes.
+    for _ in 0..100 {
+        let response = server.request("workspace/symbol", json!({ "query": "keys plan" }));
+        if response["result"].as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let line = plan.lines().count() - 1;
+    let started = epoch_seconds();
+    for i in 0..100 {
+        let version = 2 + i;
+        let at = json!({ "line": line, "character": 10 + i });
+        server.change(
+            &uri,
+            version,
+            json!([{ "range": { "start": at, "end": at }, "text": "x" }]),
+        );
+        let diagnostics = published(&mut server, version);
+        assert!(
+            diagnostics.to_string().contains("missing-file"),
+            "the hint went away at version {version}"
+        );
+    }
+    let ended = epoch_seconds();
+    server.finish();
+    let trace = std::fs::read_to_string(&log).unwrap_or_default();
+    if !traced(&trace) {
+        return;
+    }
+    let during: Vec<&str> = trace
+        .lines()
+        .filter(|l| !l.contains("resumed>") && !l.starts_with("+++") && !l.contains("---"))
+        .filter(|l| stamp(l).is_some_and(|t| t >= started && t <= ended))
+        .collect();
+    eprintln!(
+        "strace: {} file system calls during 100 keystrokes",
+        during.len()
+    );
+    assert!(
+        during.len() <= 5,
+        "{} file system calls during 100 keystrokes:\n{}",
+        during.len(),
+        during.join("\n")
+    );
 }

@@ -1,5 +1,7 @@
-//! An in-process LSP client for end-to-end tests: the real server over a
-//! duplex stream with real `Content-Length` framing. Every wait is bounded.
+//! An in-process LSP client for end-to-end tests: the real server behind
+//! the real transport (`plan_lsp::transport::serve`, the framing guard the
+//! binary uses) over a duplex stream with real `Content-Length` framing.
+//! Every wait is bounded.
 
 #![allow(
     dead_code,
@@ -72,10 +74,14 @@ impl TestClient {
     pub async fn start_with(params: Value) -> (TestClient, Value) {
         let (client_side, server_side) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server_side);
+        // The production framing layer, as `plan-lsp` runs it on stdio.
         let (service, socket) = plan_lsp::server::service();
-        tokio::spawn(
-            tower_lsp_server::Server::new(server_read, server_write, socket).serve(service),
-        );
+        tokio::spawn(plan_lsp::transport::serve(
+            server_read,
+            server_write,
+            service,
+            socket,
+        ));
         let (client_read, client_write) = tokio::io::split(client_side);
         let writer = Arc::new(tokio::sync::Mutex::new(client_write));
         let pending: Pending = Arc::default();

@@ -82,9 +82,21 @@ impl StdioServer {
     /// Spawns the binary with `program` as the command (the binary itself,
     /// or a wrapper such as strace followed by the binary).
     pub fn spawn_with(program: &[&str]) -> StdioServer {
+        Self::spawn_logging(program, "warn")
+    }
+
+    /// Spawns `program` with `PLAN_LSP_LOG` set to `log`.
+    pub fn spawn_logging(program: &[&str], log: &str) -> StdioServer {
+        Self::spawn_env(program, &[("PLAN_LSP_LOG", log)])
+    }
+
+    /// Spawns `program` with these environment variables (`PLAN_LSP_LOG`
+    /// is `warn` unless given).
+    pub fn spawn_env(program: &[&str], env: &[(&str, &str)]) -> StdioServer {
         let mut child = Command::new(program[0])
             .args(&program[1..])
             .env("PLAN_LSP_LOG", "warn")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -328,6 +340,27 @@ impl StdioServer {
             assert!(
                 started.elapsed() < TIMEOUT,
                 "plan-lsp ignored the end of its input"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl StdioServer {
+    /// Waits for the process to end by itself, stdin still open; returns
+    /// its exit code and how long it took.
+    pub fn wait_exit(&mut self) -> (Option<i32>, Duration) {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                std::thread::sleep(Duration::from_millis(50));
+                self.assert_clean_stdout();
+                return (status.code(), started.elapsed());
+            }
+            assert!(
+                started.elapsed() < TIMEOUT,
+                "plan-lsp did not exit; stderr:\n{}",
+                self.stderr()
             );
             std::thread::sleep(Duration::from_millis(10));
         }
