@@ -87,10 +87,14 @@ drive() {
   local ws=$run/ws
   mkdir -p "$ws" "$run/data/User" "$run/ext"
   cp tests/node/fixtures/sample-plan.md "$ws/sample-plan.md"
+  # Not a plan (README), and a plan by its content only: the extension must send both.
+  cp tests/node/fixtures/README.md "$ws/README.md"
+  cp tests/node/fixtures/sample-plan.md "$ws/report-export-implementation.md"
   printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$PORT" > "$run/config.yaml"
   cat > "$run/data/User/settings.json" <<JSON
 {
   "planLsp.trace.server": "messages",
+  "planLsp.files": ["**/*-plan.md"],
   "security.workspace.trust.enabled": false,
   "workbench.startupEditor": "none",
   "telemetry.telemetryLevel": "off",
@@ -130,6 +134,13 @@ if started=$(find "$run/data/logs" -name '*Plan LSP*' -exec grep -h 'Starting .*
   echo "bundled server: ok ($started)"
 else
   echo "bundled server: FAIL (the extension's log says: ${started:-nothing about starting a server})"
+  rc=1
+fi
+# settings.json above still sets the removed planLsp.files: the extension must say it is not read.
+if find "$run/data/logs" -name '*Plan LSP*' -exec grep -q 'planLsp.files setting is no longer read' {} + 2>/dev/null; then
+  echo "leftover planLsp.files: ok (the log says it is no longer read)"
+else
+  echo "leftover planLsp.files: FAIL (no warning in the extension's log)"
   rc=1
 fi
 

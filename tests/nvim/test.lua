@@ -111,21 +111,81 @@ local function main()
   local pull = client:supports_method('textDocument/diagnostic')
   say('     diagnostics mode: %s', pull and 'pull (textDocument/diagnostic)' or 'push (publishDiagnostics)')
 
-  check('client does not attach to a README.md', function()
+  --- Opens `path`, waits for the client on it, runs `fn(other_buf, client)`, and goes back
+  --- to the plan buffer whatever happens.
+  local function in_other_buffer(path, fn)
+    vim.cmd.edit(path)
+    local other = vim.api.nvim_get_current_buf()
+    local ok, res, msg = pcall(function()
+      if vim.bo[other].filetype ~= 'markdown' then
+        return false, path .. ' has filetype ' .. vim.bo[other].filetype
+      end
+      if not vim.wait(TIMEOUT, function() return client_of(other) ~= nil end, 20) then
+        return false, 'no ' .. NAME .. ' client on ' .. path .. ' (the config must attach to every markdown file)'
+      end
+      return fn(other, client_of(other))
+    end)
+    vim.cmd.buffer(buf)
+    if not ok then
+      error(res, 0)
+    end
+    return res, msg
+  end
+
+  --- The server's diagnostics for `other`: pulled with textDocument/diagnostic when the
+  --- server offers it, else what was pushed within `wait_ms`.
+  local function server_diagnostics(other, c, wait_ms)
+    if pull then
+      local result, err = request(c, other, 'textDocument/diagnostic',
+        { textDocument = vim.lsp.util.make_text_document_params(other) })
+      if not result then
+        return nil, err
+      end
+      return result.items or {}
+    end
+    vim.wait(wait_ms, function() return #vim.diagnostic.get(other) > 0 end, 20)
+    return vim.diagnostic.get(other)
+  end
+
+  check('a README.md (not a plan) gets the client and no diagnostics', function()
+    -- Sections named like the template's (Overview, Architecture, Dependencies), no plan structure.
+    local readme = repo .. '/tests/node/fixtures/README.md'
+    return in_other_buffer(readme, function(other, c)
+      -- Pushed diagnostics (when the server does not offer pull) may take a moment.
+      local items, err = server_diagnostics(other, c, 1500)
+      if not items then
+        return false, err
+      end
+      for _, d in ipairs(items) do
+        say('     README [%s] %s', tostring(d.code), d.message)
+      end
+      if #items > 0 then
+        return false, #items .. ' diagnostics from the server for ' .. readme
+      end
+      -- Whatever Neovim itself pulled or was pushed for the buffer is empty too.
+      vim.wait(300)
+      local shown = vim.diagnostic.get(other)
+      return #shown == 0, #shown .. ' diagnostics shown on the README buffer'
+    end)
+  end)
+
+  check('a plan not named -plan.md gets diagnostics: the server decides', function()
     local dir = vim.fn.tempname()
     vim.fn.mkdir(dir, 'p')
-    local readme = dir .. '/README.md'
-    vim.fn.writefile({ '# Some project', '', 'Not a plan.', '', '## Usage', '', 'Run it.' }, readme)
-    vim.cmd.edit(readme)
-    local other = vim.api.nvim_get_current_buf()
-    local ft = vim.bo[other].filetype
-    -- Give an attach the same time the plan buffer needed, and then some.
-    local got = vim.wait(1500, function() return client_of(other) ~= nil end, 20)
-    vim.cmd.buffer(buf)
-    if ft ~= 'markdown' then
-      return false, 'README.md has filetype ' .. ft
-    end
-    return not got, 'attached to ' .. readme
+    local other_plan = dir .. '/report-export-implementation.md'
+    vim.fn.writefile(vim.fn.readfile(vim.api.nvim_buf_get_name(buf)), other_plan)
+    return in_other_buffer(other_plan, function(other, c)
+      local items, err = server_diagnostics(other, c, TIMEOUT)
+      if not items then
+        return false, err
+      end
+      local codes = {}
+      for _, d in ipairs(items) do
+        codes[#codes + 1] = tostring(d.code)
+      end
+      say('     %s: %s', vim.fs.basename(other_plan), table.concat(codes, ', '))
+      return vim.list_contains(codes, 'missing-section'), 'no missing-section diagnostic'
+    end)
   end)
 
   check('diagnostics with the expected codes and source plan-lsp', function()

@@ -1,6 +1,7 @@
 // Drives VS Code (code-server) in Debian's headless Chromium with playwright-core, the way a
 // person uses the Plan LSP extension: open a plan, read the Problems panel, the symbol list,
-// completion, a quick fix, and the restart command. Started by scripts/e2e-vscode.sh.
+// completion, a quick fix, the restart command, and that every markdown file reaches the server
+// (a README gets no problems, a plan not named -plan.md gets them). Started by scripts/e2e-vscode.sh.
 // With EXPECT=not-found it only opens the plan and reads the extension's "not found" message.
 //   CS_URL=http://127.0.0.1:18123 WS=/abs/workspace FILE=sample-plan.md OUT=dir node drive.mjs
 import { chromium } from 'playwright-core';
@@ -10,6 +11,8 @@ import { join } from 'node:path';
 const CS_URL = process.env.CS_URL ?? 'http://127.0.0.1:18123';
 const WS = process.env.WS;
 const FILE = process.env.FILE ?? 'sample-plan.md';
+// The same plan under a name that says nothing (copied into the workspace by e2e-vscode.sh).
+const OTHER_PLAN = process.env.OTHER_PLAN ?? 'report-export-implementation.md';
 // EXPECT=not-found: the extension has no server to start; check its message and stop.
 const EXPECT_NOT_FOUND = process.env.EXPECT === 'not-found';
 class Done extends Error {}
@@ -60,6 +63,18 @@ async function problems() {
   await rows.first().waitFor({ timeout: 15000 });
   await page.waitForTimeout(500);
   return (await rows.allInnerTexts()).map(clean);
+}
+
+/** Opens a file of the workspace with Quick Open (Ctrl+P). */
+async function openFile(name) {
+  await page.keyboard.press('Escape').catch(() => {});
+  await page.keyboard.press('Control+P');
+  await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+  await page.keyboard.type(name);
+  await page.waitForSelector(`.quick-input-list .monaco-list-row[aria-label*="${name}"]`);
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: name }).first().waitFor({ timeout: 15000 });
+  log('opened', name);
 }
 
 async function runCommand(title) {
@@ -194,6 +209,26 @@ try {
     await page.waitForFunction(() => [...document.querySelectorAll('.markers-panel .monaco-list-row')]
       .some((r) => r.innerText.includes('step-numbering')), null, { timeout: 30000 });
     check(true, 'restart command brings the diagnostics back');
+  });
+
+  // The extension sends every markdown file; the server decides. README.md (sections named like
+  // the template's, no plan structure) must stay quiet; the same plan under a name no file-name
+  // filter picks must get its problems. The README is opened first, so by the time the other
+  // file's problems show, the server has answered for the README too.
+  await step('every markdown file reaches the server, which decides', async () => {
+    await openFile('README.md');
+    await openFile(OTHER_PLAN);
+    await problems(); // opens the panel (pressing its key again would close it)
+    await page.waitForFunction((name) => [...document.querySelectorAll('.markers-panel .monaco-list-row')]
+      .some((r) => r.innerText.includes(name)), OTHER_PLAN, { timeout: 30000 });
+    await page.waitForTimeout(1000);
+    const rows = (await page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map(clean);
+    log('Problems:', JSON.stringify(rows));
+    await shot('readme-and-other-plan');
+    const readme = rows.filter((r) => r.includes('README.md'));
+    check(readme.length === 0, 'no problems for README.md', JSON.stringify(readme));
+    check(rows.some((r) => r.includes(OTHER_PLAN)) && rows.some((r) => r.includes('missing-section')),
+      `problems for ${OTHER_PLAN}`);
   });
 } catch (e) {
   if (!(e instanceof Done)) {

@@ -1,5 +1,6 @@
 // VS Code client for plan-lsp: finds the server binary, starts it over stdio and
-// attaches it to the markdown documents that match `planLsp.files`.
+// attaches it to every markdown document. The server decides which documents are plans
+// and reports nothing for the others.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -14,7 +15,6 @@ import {
 
 const SECTION = 'planLsp';
 const NAME = 'Plan LSP';
-const DEFAULT_FILES = ['**/*-plan.md', '**/*.plan.md'];
 // Where a server can come from; said in every "not found" message so the user knows what to fix.
 const INSTALL_HINT =
   'Install a platform-specific Plan LSP .vsix (it carries the server), ' +
@@ -33,11 +33,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(
     vscode.commands.registerCommand('planLsp.restartServer', () => restart()),
     vscode.workspace.onDidChangeConfiguration(async (event) => {
-      // The binary and the document selector are fixed when a client starts.
-      if (
-        event.affectsConfiguration(`${SECTION}.server.path`) ||
-        event.affectsConfiguration(`${SECTION}.files`)
-      ) {
+      // The binary is fixed when a client starts; other settings reach the running server.
+      if (event.affectsConfiguration(`${SECTION}.server.path`)) {
         output.info('Settings changed: restarting the server.');
         await restart();
       }
@@ -82,6 +79,7 @@ async function start(): Promise<void> {
     return;
   }
   output.info(`Starting ${command.path} --stdio (${command.source})`);
+  warnRemovedFilesSetting(config);
 
   // TransportKind.stdio appends `--stdio` to the arguments; the server accepts it.
   const serverOptions: ServerOptions = {
@@ -89,7 +87,7 @@ async function start(): Promise<void> {
     debug: { command: command.path, args: [], transport: TransportKind.stdio },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: documentSelector(config.get<string[]>('files', DEFAULT_FILES)),
+    documentSelector: DOCUMENT_SELECTOR,
     // The settings object as plain JSON; the server reads it from `initializationOptions`.
     initializationOptions: settingsObject(),
     synchronize: { configurationSection: SECTION },
@@ -112,20 +110,39 @@ async function start(): Promise<void> {
   }
 }
 
-function documentSelector(patterns: readonly string[]): DocumentSelector {
-  const globs = patterns.length > 0 ? patterns : DEFAULT_FILES;
-  const plans: DocumentSelector = globs.flatMap((pattern) => [
-    { scheme: 'file', language: 'markdown', pattern },
-    { scheme: 'untitled', language: 'markdown', pattern },
-  ]);
-  // The server reports problems in its configuration file, and checks the
-  // configured template as a template when it is open.
-  return [...plans, { scheme: 'file', pattern: '**/plan-lsp.toml' }];
+// Every markdown document, on disk and unsaved: the server decides which are plans (by
+// name, or by title, sections and structure; `files` in plan-lsp.toml overrides) and reports
+// nothing for the others. It also reports problems in its configuration file.
+const DOCUMENT_SELECTOR: DocumentSelector = [
+  { scheme: 'file', language: 'markdown' },
+  { scheme: 'untitled', language: 'markdown' },
+  { scheme: 'file', pattern: '**/plan-lsp.toml' },
+];
+
+// `planLsp.files` (glob patterns) chose which documents the extension sent; the server now
+// decides, so the setting is no longer read. Say so to whoever still has it set.
+function warnRemovedFilesSetting(config: vscode.WorkspaceConfiguration): void {
+  const set = config.inspect('files');
+  if (
+    set?.globalValue === undefined &&
+    set?.workspaceValue === undefined &&
+    set?.workspaceFolderValue === undefined
+  ) {
+    return;
+  }
+  output.warn(
+    'The planLsp.files setting is no longer read: the extension sends every markdown file and ' +
+      'the server decides which are plans. To make other files plans, list them under `files` ' +
+      'in plan-lsp.toml; then remove planLsp.files from your settings.',
+  );
 }
 
 function settingsObject(): unknown {
   // A WorkspaceConfiguration carries methods next to the values; JSON keeps the values only.
-  return JSON.parse(JSON.stringify(vscode.workspace.getConfiguration(SECTION)));
+  const settings = JSON.parse(JSON.stringify(vscode.workspace.getConfiguration(SECTION)));
+  // The server has no `files` setting (plan-lsp.toml has); do not send a leftover one.
+  delete settings.files;
+  return settings;
 }
 
 type Found =
