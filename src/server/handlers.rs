@@ -78,6 +78,10 @@ pub(crate) async fn document_symbol(
     on_document(ctx, "documentSymbol", &uri, |doc| {
         #[cfg(debug_assertions)]
         super::test_hooks::panic_on_marker(&doc.snapshot.text);
+        // A markdown file that is not a plan keeps the editor's own outline.
+        if !doc.analysis.is_plan {
+            return Ok(None);
+        }
         let encoding = doc.state.session.encoding();
         let outline = doc.analysis.outline();
         let mut symbols = Vec::with_capacity(outline.len());
@@ -96,6 +100,9 @@ pub(crate) async fn folding_range(
 ) -> Result<Option<Vec<FoldingRange>>> {
     let uri = params.text_document.uri;
     on_document(ctx, "foldingRange", &uri, |doc| {
+        if !doc.analysis.is_plan {
+            return Ok(None);
+        }
         let folds = doc.analysis.folds();
         Ok(Some(
             folds

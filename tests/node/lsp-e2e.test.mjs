@@ -237,11 +237,8 @@ test('a markdown file that is not a plan gets no diagnostics and no code actions
   assert.deepEqual(diags.diagnostics, [], 'no diagnostics for the README');
   const symbols = await request(rpc.DocumentSymbolRequest.type, { textDocument: { uri: readme } }, 'documentSymbol (README)');
   console.log(`  README symbols: ${JSON.stringify((symbols ?? []).map((s) => s.name))}`);
-  // FIXME: a non-plan should get no symbols (VS Code then shows its own markdown outline
-  // only), but textDocument/documentSymbol (and foldingRange) still answer with the
-  // document's headings. Asserted as it is today; when the server returns nothing, change
-  // this to `symbols === null || symbols.length === 0`.
-  assert.ok(symbols?.length > 0, `today the README gets the outline of its headings, got ${JSON.stringify(symbols)}`);
+  // A non-plan gets no outline of ours: VS Code shows its own markdown outline.
+  assert.ok(symbols === null || symbols.length === 0, `no symbols for the README, got ${JSON.stringify(symbols)}`);
   const whole = { start: { line: 0, character: 0 }, end: { line: text.split('\n').length, character: 0 } };
   const actions = await request(rpc.CodeActionRequest.type, {
     textDocument: { uri: readme },
