@@ -326,11 +326,7 @@ fn tests_block(
     // item does not have that field yet.
     let (mut block, next) = skeleton::tests_parts(schema, spec)?;
     if let Some((label, next)) = next
-        && !sub
-            .body
-            .fields
-            .iter()
-            .any(|f| f.label.eq_ignore_ascii_case(&label))
+        && !ItemSpec::has_field(sub, &label)
     {
         block.push_str("\n\n");
         block.push_str(&next);

@@ -139,11 +139,7 @@ fn item_hover(sub: &Subsection, items: &ItemSpec) -> HoverInfo {
     }
     let mut lines = Vec::new();
     for field in &items.fields {
-        let present = sub
-            .body
-            .fields
-            .iter()
-            .any(|f| f.label.eq_ignore_ascii_case(&field.label));
+        let present = ItemSpec::has_field(sub, &field.label);
         let mark = if present { "x" } else { " " };
         let need = if field.expected { "" } else { " (optional)" };
         lines.push(format!("- [{mark}] `{}`{need}", field.label));

@@ -88,12 +88,7 @@ pub(super) fn fixes(cx: &FixCx) -> Vec<Fix> {
     };
     let mut edits = vec![first];
     if let Some((label, body)) = next {
-        let has = sub
-            .body
-            .fields
-            .iter()
-            .any(|f| f.label.eq_ignore_ascii_case(&label));
-        if !has
+        if !ItemSpec::has_field(sub, &label)
             && let Some(edit) =
                 insert_field(cx.text, sub, spec, &label, &cx.render_for_item(sub, &body))
         {

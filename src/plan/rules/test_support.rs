@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use expect_test::Expect;
 
 use super::{FixContext, fixes};
-use crate::plan::{Analysis, Code, DocContext, Schema, TextRange, analyze, apply_edits};
+use crate::plan::{Analysis, Code, DocContext, Schema, analyze, apply_edits};
 
 /// The file name the fixtures are analysed under.
 pub(super) const FILE: &str = "core-hardening-plan.md";
@@ -126,11 +126,4 @@ fn fix_context(file_name: &str) -> FixContext {
 fn cursor(fixture: &str) -> (String, u32) {
     let offset = fixture.find("$0").expect("fixture has a $0 cursor");
     (fixture.replace("$0", ""), offset as u32)
-}
-
-/// The range of the first `needle` in `text`.
-#[allow(dead_code, reason = "used by some rule files only")]
-pub(super) fn range_of(text: &str, needle: &str) -> TextRange {
-    let at = text.find(needle).expect("needle in text");
-    TextRange::new(at, at + needle.len())
 }
